@@ -1,0 +1,3 @@
+//! Subcommands of the `demine` binary: each file parses its arguments and calls the library.
+
+pub mod plan;
