@@ -1,0 +1,113 @@
+//! Stage 5c: access. When the safe area does not touch the hazard, the machine must process its way
+//! to it: a corridor of passes from the safe area to the hazard's nearest point (ground outside the
+//! hazard is processed like any other), continued as a spine of passes straight through the hazard.
+//! Lanes perpendicular to the spine can then start with the machine standing on it and return to it.
+
+use super::execute::Pass;
+use super::headland::turn_band_m;
+use super::lanes::{band_pieces, LaneFrame};
+use super::motion::PathKind;
+use super::site::Site;
+use crate::machine::MachineProfile;
+use geo::{BooleanOps, BoundingRect, Closest, ClosestPoint, Coord, CoordsIter, MultiPolygon, Point, Rect};
+
+/// The corridor and spine of an access plan.
+#[derive(Clone, Debug)]
+pub struct Access {
+    /// Direction from the safe area to the hazard, radians (ENU, from east).
+    pub axis_rad: f64,
+    /// Ground outside the hazard to process, from the safe area to the hazard.
+    pub corridor: MultiPolygon<f64>,
+    /// Band through the hazard along the axis.
+    pub spine: MultiPolygon<f64>,
+}
+
+fn closest_pair(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> Option<(Coord<f64>, Coord<f64>)> {
+    let mut best: Option<(f64, Coord<f64>, Coord<f64>)> = None;
+    let mut consider = |from: Coord<f64>, target: &MultiPolygon<f64>, a_first: bool| {
+        if let Closest::SinglePoint(p) | Closest::Intersection(p) = target.closest_point(&Point::from(from)) {
+            let d = (p.x() - from.x).hypot(p.y() - from.y);
+            if best.is_none_or(|(bd, _, _)| d < bd) {
+                best = Some(if a_first { (d, from, p.0) } else { (d, p.0, from) });
+            }
+        }
+    };
+    for c in a.exterior_coords_iter() {
+        consider(c, b, true);
+    }
+    for c in b.exterior_coords_iter() {
+        consider(c, a, false);
+    }
+    best.map(|(_, p, q)| (p, q))
+}
+
+/// Plan the corridor from `site.safe` to the hazard; `None` if there is no safe area.
+pub fn plan(site: &Site, m: &MachineProfile) -> Option<Access> {
+    let (ps, ph) = closest_pair(&site.safe, &site.hazard)?;
+    let axis = (ph.y - ps.y).atan2(ph.x - ps.x);
+    let f = LaneFrame::new(axis);
+    let (ls, lh) = (f.to_lane(ps), f.to_lane(ph));
+    let width = turn_band_m(m) + m.working_width_m;
+    let hz = f.polygons_to_lane(&site.hazard).bounding_rect()?;
+    // Lateral position: the middle of where safe area and hazard face each other, kept inside the
+    // safe area's extent so that every corridor pass can start from it.
+    let sf = f.polygons_to_lane(&site.safe).bounding_rect()?;
+    let (lo, hi) = (sf.min().y.max(hz.min().y), sf.max().y.min(hz.max().y));
+    let mut y = if lo < hi { (lo + hi) / 2.0 } else { (ls.y + lh.y) / 2.0 };
+    if sf.height() > width {
+        y = y.clamp(sf.min().y + width / 2.0, sf.max().y - width / 2.0);
+    }
+    let to_enu = |r: Rect<f64>| MultiPolygon::new(vec![r.to_polygon()]).map_coords_enu(&f);
+    let corridor_rect = to_enu(Rect::new((ls.x - 1.0, y - width / 2.0), (lh.x + 1.0, y + width / 2.0)));
+    let spine_rect = to_enu(Rect::new(
+        (lh.x - 1.0, y - width / 2.0),
+        (hz.max().x + 1.0, y + width / 2.0),
+    ));
+    let corridor = corridor_rect.difference(&site.hazard).difference(&site.safe);
+    let spine = spine_rect.intersection(&site.workable());
+    Some(Access {
+        axis_rad: axis,
+        corridor,
+        spine,
+    })
+}
+
+trait ToEnu {
+    fn map_coords_enu(self, f: &LaneFrame) -> MultiPolygon<f64>;
+}
+
+impl ToEnu for MultiPolygon<f64> {
+    fn map_coords_enu(self, f: &LaneFrame) -> MultiPolygon<f64> {
+        use geo::MapCoords;
+        self.map_coords(|c| f.to_enu(c))
+    }
+}
+
+/// Passes along the axis over `region` (corridor or spine), as one group.
+pub fn passes(
+    access: &Access,
+    region: &MultiPolygon<f64>,
+    site: &Site,
+    m: &MachineProfile,
+    kind: PathKind,
+    target: usize,
+    cell: usize,
+) -> Vec<Pass> {
+    let f = LaneFrame::new(access.axis_rad);
+    band_pieces(
+        &f.polygons_to_lane(region),
+        &f.polygons_to_lane(&site.forbidden),
+        m.working_width_m,
+        m.lane_spacing_m(),
+    )
+    .into_iter()
+    .map(|p| Pass {
+        a: f.to_enu(Coord { x: p.x0_m, y: p.y_m }),
+        b: f.to_enu(Coord { x: p.x1_m, y: p.y_m }),
+        kind,
+        cell,
+        band: p.band,
+        target,
+    })
+    .collect()
+}

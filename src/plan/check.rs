@@ -1,0 +1,74 @@
+//! Stage 6: checks before a plan is emitted. The whole motion sequence is replayed from the safe
+//! area alone: continuity, the footprint rule for every motion (processing motions may stand on the
+//! strip they process), obstacles never touched, and the machine's kinematic limits.
+
+use super::maneuver::motion_allowed;
+use super::motion::{Direction, Motion};
+use super::pose::{angle_diff, Body};
+use super::rule::FootprintRule;
+use super::site::Site;
+use super::Plan;
+use crate::machine::MachineProfile;
+use geo::{Area, BooleanOps};
+
+/// Replay `plan`; `Err` describes the first violation.
+pub fn verify(plan: &Plan, site: &Site, m: &MachineProfile) -> Result<(), String> {
+    let body = Body::new(m);
+    let mut rule = FootprintRule::new(&site.safe);
+    let mut prev: Option<super::Pose> = None;
+    for (i, mo) in plan.motions.iter().enumerate() {
+        let start = match mo {
+            Motion::Straight { from, .. } => *from,
+            Motion::Pivot { at, .. } => *at,
+            Motion::Curve { poses, .. } => poses[0],
+        };
+        if let Some(p) = prev {
+            if p.distance_m(&start) > 1e-6 || angle_diff(p.yaw_rad, start.yaw_rad).abs() > 1e-6 {
+                return Err(format!("motion {i} does not start where motion {} ended", i - 1));
+            }
+        }
+        match mo {
+            Motion::Pivot { .. } if m.min_turn_radius_m > 0.0 => {
+                return Err(format!(
+                    "motion {i} pivots but the machine's minimum turn radius is {} m",
+                    m.min_turn_radius_m
+                ));
+            }
+            Motion::Straight {
+                implement: true,
+                direction: Direction::Reverse,
+                ..
+            } => {
+                return Err(format!("motion {i} processes while reversing"));
+            }
+            Motion::Curve { poses, .. } => {
+                for w in poses.windows(2) {
+                    let d = w[0].distance_m(&w[1]);
+                    let dyaw = angle_diff(w[0].yaw_rad, w[1].yaw_rad).abs();
+                    if d > 1e-6 && dyaw / d > 1.0 / m.min_turn_radius_m * 1.05 + 1e-6 {
+                        return Err(format!("motion {i} curves tighter than the minimum turn radius"));
+                    }
+                }
+            }
+            _ => {}
+        }
+        if !motion_allowed(&mut rule, &body, mo) {
+            return Err(format!("motion {i} ({:?}) breaks the footprint rule", mo.kind()));
+        }
+        if let Motion::Straight {
+            from,
+            to,
+            implement: true,
+            ..
+        } = mo
+        {
+            let strip = body.strip(from, to);
+            if strip.intersection(&site.obstacles).unsigned_area() > 1e-6 {
+                return Err(format!("motion {i} processes into an obstacle"));
+            }
+            rule.allow(strip);
+        }
+        prev = Some(mo.end());
+    }
+    Ok(())
+}

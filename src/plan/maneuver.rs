@@ -1,0 +1,348 @@
+//! Stage 5: turns and transits. Connect the machine's pose to the start of the next pass through
+//! allowed ground only, choosing the quickest candidate manoeuvre that keeps the footprint rule.
+//!
+//! Candidates are built from a small vocabulary (named [`ManeuverShape`]s):
+//! reverse back along the pass just processed by some distance, then either pivot–straight–pivot
+//! (machines that can counter-rotate their tracks) or a Dubins curve at the minimum turn radius,
+//! then a straight forward approach onto the pass start. Reversing along processed lanes is how a
+//! machine returns to its baseline; turning on the spot needs a processed or safe disc around it.
+//! Every candidate is checked motion by motion against the [`FootprintRule`] before it is used.
+
+use super::motion::{pivot_to, Direction, Motion, PathKind};
+use super::pose::{Body, Pose};
+use super::rule::FootprintRule;
+use crate::machine::MachineProfile;
+use dubins_paths::f64::{DubinsPath, PosRot};
+use dubins_paths::PathType;
+use geo::{Coord, Polygon};
+
+/// How a candidate gets from the retreat point to the approach point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ManeuverShape {
+    /// Pivot to face the approach point, drive forward, pivot to the pass heading.
+    PivotForward,
+    /// Pivot to face away from the approach point, reverse to it, pivot to the pass heading.
+    PivotReverse,
+    /// Dubins curve at the minimum turn radius.
+    Dubins(PathType),
+}
+
+/// Largest pivot step when checking its sweep, radians (10°).
+pub const PIVOT_STEP_RAD: f64 = 10.0 * std::f64::consts::PI / 180.0;
+/// Spacing of sampled poses along curves, metres.
+pub const CURVE_STEP_M: f64 = 0.25;
+/// Most candidates checked per connection before giving up (the cheapest are checked first).
+pub const MAX_CHECKED: usize = 400;
+
+/// Is `motion` inside the allowed ground? Processing motions may also stand on the strip they process.
+pub fn motion_allowed(rule: &mut FootprintRule, body: &Body, motion: &Motion) -> bool {
+    match motion {
+        Motion::Straight {
+            from, to, implement, ..
+        } => {
+            let sweep = body.sweep_straight(from, to);
+            if *implement {
+                rule.covers_with(&sweep, &body.strip(from, to))
+            } else {
+                rule.covers(&sweep)
+            }
+        }
+        Motion::Pivot { at, delta_rad, .. } => body
+            .sweep_pivot(at, *delta_rad, PIVOT_STEP_RAD)
+            .iter()
+            .all(|h| rule.covers(h)),
+        Motion::Curve { poses, .. } => curve_sweeps(body, poses).iter().all(|h| rule.covers(h)),
+    }
+}
+
+/// Conservative sweep of a sampled curve: hulls of groups of consecutive footprints (a hull of
+/// several footprints contains the true swept area between them).
+fn curve_sweeps(body: &Body, poses: &[Pose]) -> Vec<Polygon<f64>> {
+    const GROUP: usize = 4;
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 1 < poses.len() {
+        let j = (i + GROUP).min(poses.len() - 1);
+        let pts: Vec<Coord<f64>> = poses[i..=j].iter().flat_map(|p| body.footprint_at(p)).collect();
+        out.push(super::pose::hull(pts));
+        i = j;
+    }
+    out
+}
+
+/// What the connector knows about where it is.
+#[derive(Clone, Copy, Debug)]
+pub struct From {
+    pub pose: Pose,
+    /// How far the machine may reverse along its heading over ground it has just processed, metres.
+    pub retreat_m: f64,
+}
+
+/// Motions from `from` to `to`, the cheapest valid candidate, or `None` when none keeps the rule.
+/// `kind` labels the motions (turn or transit).
+pub fn connect(
+    rule: &mut FootprintRule,
+    body: &Body,
+    m: &MachineProfile,
+    from: From,
+    to: Pose,
+    kind: PathKind,
+) -> Option<Vec<Motion>> {
+    if from.pose.distance_m(&to) < 1e-6 {
+        let mv: Vec<Motion> = pivot_to(from.pose, to.yaw_rad, kind).into_iter().collect();
+        return mv.iter().all(|mo| motion_allowed(rule, body, mo)).then_some(mv);
+    }
+    let mut cands = candidates(m, from, to, kind);
+    cands.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Candidates share motions (the same retreat, the same pivot): check each motion once.
+    let mut memo: std::collections::HashMap<[i64; 7], bool> = std::collections::HashMap::new();
+    cands
+        .into_iter()
+        .take(MAX_CHECKED)
+        .map(|(_, motions)| motions)
+        .find(|motions| {
+            motions.iter().all(|mo| {
+                *memo
+                    .entry(motion_key(mo))
+                    .or_insert_with(|| motion_allowed(rule, body, mo))
+            })
+        })
+}
+
+/// A motion quantised to 0.1 mm / 1 µrad, for the memo of checks.
+fn motion_key(mo: &Motion) -> [i64; 7] {
+    let q = |v: f64| (v * 1e4).round() as i64;
+    let qa = |v: f64| (v * 1e6).round() as i64;
+    match mo {
+        Motion::Straight {
+            from, to, direction, ..
+        } => [
+            0,
+            q(from.x_m),
+            q(from.y_m),
+            qa(from.yaw_rad),
+            q(to.x_m),
+            q(to.y_m),
+            *direction as i64,
+        ],
+        Motion::Pivot { at, delta_rad, .. } => [1, q(at.x_m), q(at.y_m), qa(at.yaw_rad), qa(*delta_rad), 0, 0],
+        Motion::Curve { poses, .. } => {
+            let (a, b) = (poses[0], poses[poses.len() - 1]);
+            [
+                2,
+                q(a.x_m),
+                q(a.y_m),
+                qa(a.yaw_rad),
+                q(b.x_m),
+                q(b.y_m),
+                qa(b.yaw_rad) ^ (poses.len() as i64) << 40,
+            ]
+        }
+    }
+}
+
+fn candidates(m: &MachineProfile, from: From, to: Pose, kind: PathKind) -> Vec<(f64, Vec<Motion>)> {
+    let mut retreats = vec![0.0];
+    for f in [0.25, 0.5, 0.75, 1.0] {
+        retreats.push(from.retreat_m * f);
+    }
+    retreats.extend([from.retreat_m + 2.0, from.retreat_m + 5.0]);
+    retreats.dedup_by(|a, b| (*a - *b).abs() < 0.05);
+    // Approach from behind the pass start: short run-ups, and the retreat depths again so that a
+    // machine back on its baseline can shift sideways and drive straight in.
+    let mut approaches = vec![0.0, 2.0, 4.0, 8.0];
+    approaches.extend(retreats.iter().filter(|&&d| d > 8.0));
+    let shapes: Vec<ManeuverShape> = if m.min_turn_radius_m <= 0.0 {
+        vec![ManeuverShape::PivotForward, ManeuverShape::PivotReverse]
+    } else {
+        PathType::ALL.iter().map(|t| ManeuverShape::Dubins(*t)).collect()
+    };
+    let mut out = Vec::new();
+    let h = to.heading();
+    for &d in &retreats {
+        let fh = from.pose.heading();
+        let q = Pose {
+            x_m: from.pose.x_m - fh.x * d,
+            y_m: from.pose.y_m - fh.y * d,
+            ..from.pose
+        };
+        for &k in approaches.iter() {
+            let s = Pose {
+                x_m: to.x_m - h.x * k,
+                y_m: to.y_m - h.y * k,
+                ..to
+            };
+            for &shape in &shapes {
+                let mut mv = Vec::new();
+                if d > 0.0 {
+                    mv.push(Motion::Straight {
+                        from: from.pose,
+                        to: q,
+                        direction: Direction::Reverse,
+                        implement: false,
+                        kind,
+                    });
+                }
+                if !link(&mut mv, m, q, s, shape, kind) {
+                    continue;
+                }
+                if k > 0.0 {
+                    mv.push(Motion::Straight {
+                        from: s,
+                        to,
+                        direction: Direction::Forward,
+                        implement: false,
+                        kind,
+                    });
+                }
+                let cost = mv.iter().map(|mo| mo.duration_s(m)).sum();
+                out.push((cost, mv));
+            }
+        }
+    }
+    out
+}
+
+/// Append the motions from `q` to `s` (both poses with their yaws) of one shape; false if impossible.
+fn link(mv: &mut Vec<Motion>, m: &MachineProfile, q: Pose, s: Pose, shape: ManeuverShape, kind: PathKind) -> bool {
+    let dist = q.distance_m(&s);
+    match shape {
+        ManeuverShape::PivotForward | ManeuverShape::PivotReverse => {
+            let mut at = q;
+            if dist > 1e-6 {
+                let bearing = (s.y_m - q.y_m).atan2(s.x_m - q.x_m);
+                let (face, direction) = match shape {
+                    ManeuverShape::PivotForward => (bearing, Direction::Forward),
+                    _ => (bearing + std::f64::consts::PI, Direction::Reverse),
+                };
+                mv.extend(pivot_to(at, face, kind));
+                at.yaw_rad = face;
+                let to = Pose { yaw_rad: face, ..s };
+                mv.push(Motion::Straight {
+                    from: at,
+                    to,
+                    direction,
+                    implement: false,
+                    kind,
+                });
+                at = to;
+            }
+            mv.extend(pivot_to(at, s.yaw_rad, kind));
+            true
+        }
+        ManeuverShape::Dubins(t) => {
+            let q0 = PosRot::from_floats(q.x_m, q.y_m, q.yaw_rad);
+            let q1 = PosRot::from_floats(s.x_m, s.y_m, s.yaw_rad);
+            let Ok(path) = DubinsPath::new(q0, q1, m.min_turn_radius_m, t) else {
+                return false;
+            };
+            let mut poses: Vec<Pose> = path
+                .sample_many(CURVE_STEP_M)
+                .iter()
+                .map(|p| Pose::new(p.x(), p.y(), p.rot()))
+                .collect();
+            poses.push(s);
+            if poses.len() < 2 {
+                return false;
+            }
+            mv.push(Motion::Curve { poses, kind });
+            true
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{MultiPolygon, Rect};
+
+    fn rule_with(rects: &[(f64, f64, f64, f64)]) -> FootprintRule {
+        FootprintRule::new(&MultiPolygon::new(
+            rects
+                .iter()
+                .map(|&(a, b, c, d)| Rect::new((a, b), (c, d)).to_polygon())
+                .collect(),
+        ))
+    }
+
+    #[test]
+    fn pivot_machine_turns_in_open_safe_ground() {
+        let m = MachineProfile::default_profile();
+        let body = Body::new(&m);
+        let mut rule = rule_with(&[(-50.0, -50.0, 50.0, 50.0)]);
+        let from = From {
+            pose: Pose::new(0.0, 0.0, 0.0),
+            retreat_m: 0.0,
+        };
+        let mv = connect(
+            &mut rule,
+            &body,
+            &m,
+            from,
+            Pose::new(0.0, 5.0, std::f64::consts::PI),
+            PathKind::Turn,
+        )
+        .expect("open ground");
+        assert!(mv.iter().any(|x| matches!(x, Motion::Pivot { .. })));
+        let end = mv.last().unwrap().end();
+        assert!(end.distance_m(&Pose::new(0.0, 5.0, 0.0)) < 1e-9);
+    }
+
+    #[test]
+    fn reverses_along_a_narrow_lane_when_it_cannot_turn_there() {
+        let m = MachineProfile::default_profile();
+        let body = Body::new(&m);
+        // a 1.9 m wide processed lane going north from a wide safe road at y < 0
+        let mut rule = rule_with(&[(-50.0, -10.0, 50.0, 0.0), (-0.95, -1.0, 0.95, 40.0)]);
+        let from = From {
+            pose: Pose::new(0.0, 35.0, std::f64::consts::FRAC_PI_2),
+            retreat_m: 40.0,
+        };
+        let to = Pose::new(1.6, -3.0, std::f64::consts::FRAC_PI_2);
+        let mv = connect(&mut rule, &body, &m, from, to, PathKind::Turn).expect("reverse then shift");
+        assert!(matches!(
+            mv[0],
+            Motion::Straight {
+                direction: Direction::Reverse,
+                ..
+            }
+        ));
+        for x in &mv {
+            assert!(motion_allowed(&mut rule, &body, x));
+        }
+    }
+
+    #[test]
+    fn no_way_out_is_none() {
+        let m = MachineProfile::default_profile();
+        let body = Body::new(&m);
+        let mut rule = rule_with(&[(-0.95, -1.5, 0.95, 40.0)]);
+        let from = From {
+            pose: Pose::new(0.0, 35.0, std::f64::consts::FRAC_PI_2),
+            retreat_m: 30.0,
+        };
+        assert!(connect(&mut rule, &body, &m, from, Pose::new(5.0, 0.0, 0.0), PathKind::Turn).is_none());
+    }
+
+    #[test]
+    fn dubins_machine_uses_curves() {
+        let m = MachineProfile::load(std::path::Path::new("machines/large_tiller.yaml")).unwrap();
+        let body = Body::new(&m);
+        let mut rule = rule_with(&[(-60.0, -60.0, 60.0, 60.0)]);
+        let from = From {
+            pose: Pose::new(0.0, 0.0, 0.0),
+            retreat_m: 0.0,
+        };
+        let mv = connect(
+            &mut rule,
+            &body,
+            &m,
+            from,
+            Pose::new(0.0, 3.0, std::f64::consts::PI),
+            PathKind::Turn,
+        )
+        .expect("open ground");
+        assert!(mv.iter().any(|x| matches!(x, Motion::Curve { .. })));
+        assert!(!mv.iter().any(|x| matches!(x, Motion::Pivot { .. })));
+    }
+}

@@ -1,0 +1,135 @@
+//! The plan as GeoJSON (WGS84) and its summary.
+//!
+//! Path features are LineStrings of base_link positions in driving order, one per straight motion
+//! or curve, with `seq`, `kind`, `implement`, `direction` and `speed_mps`; turns on the spot are the
+//! heading changes between consecutive features. Residual areas are Polygon features with
+//! `kind: "residual"`. The collection carries the foreign members `machine` (the profile, with
+//! `footprint_m` and `implement_m`), `datum` and `summary`.
+
+use super::motion::{Direction, Motion};
+use super::Plan;
+use crate::geodesy::Datum;
+use crate::machine::MachineProfile;
+use geo::{Coord, Polygon};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// The `--json` summary of a plan.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    pub strategy: super::Strategy,
+    pub lane_angle_deg: f64,
+    pub hazard_m2: f64,
+    pub processed_fraction: f64,
+    pub residual_m2: f64,
+    pub residual_pieces: usize,
+    pub path_length_m: f64,
+    pub implement_on_length_m: f64,
+    pub turn_count: usize,
+    pub estimated_duration_s: f64,
+    pub time: super::objective::MissionTime,
+    pub unreachable_passes: usize,
+    pub planning_time_ms: f64,
+}
+
+impl Summary {
+    pub fn of(plan: &Plan, planning_time_ms: f64) -> Self {
+        Summary {
+            strategy: plan.strategy,
+            lane_angle_deg: plan.lane_angle_rad.to_degrees().rem_euclid(180.0),
+            hazard_m2: plan.hazard_m2,
+            processed_fraction: plan.processed_fraction,
+            residual_m2: plan.residual_m2,
+            residual_pieces: plan.residual.0.len(),
+            path_length_m: plan.path_length_m(),
+            implement_on_length_m: plan.implement_on_length_m(),
+            turn_count: plan.turn_count(),
+            estimated_duration_s: plan.time.total_s(),
+            time: plan.time,
+            unreachable_passes: plan.unreachable_passes,
+            planning_time_ms,
+        }
+    }
+}
+
+fn ll(datum: &Datum, c: Coord<f64>) -> Value {
+    let p = datum.to_latlon_2d(c.x, c.y);
+    json!([round9(p.lon_deg), round9(p.lat_deg)])
+}
+
+fn round9(v: f64) -> f64 {
+    (v * 1e9).round() / 1e9
+}
+
+fn ring(datum: &Datum, r: &geo::LineString<f64>) -> Value {
+    Value::Array(r.0.iter().map(|c| ll(datum, *c)).collect())
+}
+
+fn polygon(datum: &Datum, p: &Polygon<f64>) -> Value {
+    let mut rings = vec![ring(datum, p.exterior())];
+    rings.extend(p.interiors().iter().map(|r| ring(datum, r)));
+    Value::Array(rings)
+}
+
+/// A GeoJSON FeatureCollection of the motions (and residual) in WGS84.
+pub fn to_geojson(
+    motions: &[Motion],
+    residual: &[Polygon<f64>],
+    datum: &Datum,
+    m: &MachineProfile,
+    summary: Option<&Summary>,
+) -> Value {
+    let mut features = Vec::new();
+    let mut seq = 0;
+    for mo in motions {
+        let (coords, direction, implement): (Vec<Coord<f64>>, Direction, bool) = match mo {
+            Motion::Straight {
+                from,
+                to,
+                direction,
+                implement,
+                ..
+            } => {
+                if from.distance_m(to) < 1e-4 {
+                    continue;
+                }
+                (vec![from.xy(), to.xy()], *direction, *implement)
+            }
+            Motion::Curve { poses, .. } => (poses.iter().map(|p| p.xy()).collect(), Direction::Forward, false),
+            Motion::Pivot { .. } => continue,
+        };
+        features.push(json!({
+            "type": "Feature",
+            "geometry": {"type": "LineString", "coordinates": coords.iter().map(|c| ll(datum, *c)).collect::<Vec<_>>()},
+            "properties": {
+                "seq": seq,
+                "kind": mo.kind().as_str(),
+                "implement": implement,
+                "direction": direction,
+                "speed_mps": mo.speed_mps(m),
+            }
+        }));
+        seq += 1;
+    }
+    for p in residual {
+        use geo::Area;
+        features.push(json!({
+            "type": "Feature",
+            "geometry": {"type": "Polygon", "coordinates": polygon(datum, p)},
+            "properties": {"kind": "residual", "area_m2": (p.unsigned_area() * 100.0).round() / 100.0}
+        }));
+    }
+    let mut machine = serde_json::to_value(m).expect("profiles serialize");
+    machine["footprint_m"] = json!(m.footprint_m);
+    machine["implement_m"] = json!(m.implement_m);
+    let mut fc = json!({
+        "type": "FeatureCollection",
+        "features": features,
+        "machine": machine,
+        "datum": {"lat_deg": datum.origin.lat_deg, "lon_deg": datum.origin.lon_deg},
+    });
+    if let Some(s) = summary {
+        fc["summary"] = serde_json::to_value(s).expect("summary serializes");
+    }
+    fc
+}

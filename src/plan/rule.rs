@@ -1,0 +1,162 @@
+//! The footprint rule as a checker: `footprint(pose) ⊆ safe ∪ processed_so_far`.
+//!
+//! [`FootprintRule`] holds the allowed ground as a set of polygons in an R-tree (the safe area and
+//! every strip processed so far) and answers whether a swept region lies inside their union:
+//! the region minus each nearby allowed polygon in turn must leave less than
+//! [`FootprintRule::TOLERANCE_M2`] uncovered. Obstacles are never allowed ground: they are neither
+//! safe nor ever processed.
+
+use geo::{Area, BooleanOps, BoundingRect, MultiPolygon, Polygon};
+use rstar::{RTree, RTreeObject, AABB};
+
+/// One allowed polygon with its envelope.
+#[derive(Clone, Debug)]
+struct Piece {
+    poly: Polygon<f64>,
+    env: AABB<[f64; 2]>,
+}
+
+impl RTreeObject for Piece {
+    type Envelope = AABB<[f64; 2]>;
+    fn envelope(&self) -> Self::Envelope {
+        self.env
+    }
+}
+
+fn envelope(p: &Polygon<f64>) -> Option<AABB<[f64; 2]>> {
+    let r = p.bounding_rect()?;
+    Some(AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]))
+}
+
+/// Allowed ground (safe ∪ processed) and the containment test.
+#[derive(Clone, Debug, Default)]
+pub struct FootprintRule {
+    tree: RTree<Piece>,
+    /// Number of containment checks answered (for the planner's statistics).
+    pub checks: u64,
+}
+
+impl FootprintRule {
+    /// Area a region may leave outside the allowed ground and still count as inside, m²: numerical
+    /// noise of the polygon operations, far below what a track could stand on (1 cm²).
+    pub const TOLERANCE_M2: f64 = 1e-4;
+
+    /// Start from the safe area.
+    pub fn new(safe: &MultiPolygon<f64>) -> Self {
+        let mut rule = FootprintRule::default();
+        for p in &safe.0 {
+            rule.allow(p.clone());
+        }
+        rule
+    }
+
+    /// Add allowed ground (a processed strip).
+    pub fn allow(&mut self, poly: Polygon<f64>) {
+        if let Some(env) = envelope(&poly) {
+            self.tree.insert(Piece { poly, env });
+        }
+    }
+
+    /// Is `region` inside the allowed ground?
+    pub fn covers(&mut self, region: &Polygon<f64>) -> bool {
+        self.uncovered_m2(region, None) < Self::TOLERANCE_M2
+    }
+
+    /// Is `region` inside the allowed ground together with `extra` (e.g. the strip being processed)?
+    pub fn covers_with(&mut self, region: &Polygon<f64>, extra: &Polygon<f64>) -> bool {
+        self.uncovered_m2(region, Some(extra)) < Self::TOLERANCE_M2
+    }
+
+    /// Area of `region` outside the allowed ground (and `extra`), m². Stops early once covered.
+    pub fn uncovered_m2(&mut self, region: &Polygon<f64>, extra: Option<&Polygon<f64>>) -> f64 {
+        self.checks += 1;
+        let Some(env) = envelope(region) else { return 0.0 };
+        let mut rest = MultiPolygon::new(vec![region.clone()]);
+        if let Some(e) = extra {
+            rest = rest.difference(e);
+            if rest.unsigned_area() < Self::TOLERANCE_M2 {
+                return rest.unsigned_area();
+            }
+        }
+        let mut cands: Vec<&Piece> = self.tree.locate_in_envelope_intersecting(&env).collect();
+        // Big overlaps first: the region is usually covered by one or two pieces.
+        cands.sort_by(|a, b| overlap(&b.env, &env).total_cmp(&overlap(&a.env, &env)));
+        for c in cands {
+            rest = rest.difference(&c.poly);
+            let a = rest.unsigned_area();
+            if a < Self::TOLERANCE_M2 {
+                return a;
+            }
+        }
+        rest.unsigned_area()
+    }
+
+    /// `region` minus every held polygon that touches it.
+    pub fn remove_from(&self, region: MultiPolygon<f64>) -> MultiPolygon<f64> {
+        let Some(r) = region.bounding_rect() else { return region };
+        let env = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
+        let mut rest = region;
+        for c in self.tree.locate_in_envelope_intersecting(&env) {
+            rest = rest.difference(&c.poly);
+            if rest.0.is_empty() {
+                break;
+            }
+        }
+        rest
+    }
+
+    /// All held polygons.
+    pub fn polygons(&self) -> impl Iterator<Item = &Polygon<f64>> {
+        self.tree.iter().map(|p| &p.poly)
+    }
+
+    /// Number of allowed pieces held.
+    pub fn len(&self) -> usize {
+        self.tree.size()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tree.size() == 0
+    }
+}
+
+fn overlap(a: &AABB<[f64; 2]>, b: &AABB<[f64; 2]>) -> f64 {
+    let w = a.upper()[0].min(b.upper()[0]) - a.lower()[0].max(b.lower()[0]);
+    let h = a.upper()[1].min(b.upper()[1]) - a.lower()[1].max(b.lower()[1]);
+    w.max(0.0) * h.max(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{polygon, Rect};
+
+    fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> Polygon<f64> {
+        Rect::new((x0, y0), (x1, y1)).to_polygon()
+    }
+
+    #[test]
+    fn union_of_pieces_covers_what_no_single_piece_does() {
+        let mut rule = FootprintRule::new(&MultiPolygon::new(vec![rect(0.0, 0.0, 10.0, 5.0)]));
+        let probe = rect(8.0, 1.0, 12.0, 2.0);
+        assert!(!rule.covers(&probe));
+        rule.allow(rect(10.0, 0.0, 20.0, 5.0));
+        assert!(rule.covers(&probe));
+        assert!(!rule.covers(&rect(8.0, 4.0, 12.0, 6.0)));
+    }
+
+    #[test]
+    fn extra_strip_counts() {
+        let mut rule = FootprintRule::new(&MultiPolygon::new(vec![rect(0.0, 0.0, 10.0, 5.0)]));
+        let probe = polygon![(x: 9.0, y: 1.0), (x: 11.0, y: 1.0), (x: 11.0, y: 2.0), (x: 9.0, y: 2.0)];
+        assert!(!rule.covers(&probe));
+        assert!(rule.covers_with(&probe, &rect(10.0, 0.0, 12.0, 3.0)));
+    }
+
+    #[test]
+    fn a_sliver_outside_is_caught() {
+        let mut rule = FootprintRule::new(&MultiPolygon::new(vec![rect(0.0, 0.0, 10.0, 5.0)]));
+        // 1 cm beyond the edge over 2 m: 0.02 m², far above the tolerance
+        assert!(!rule.covers(&rect(5.0, 1.0, 10.01, 3.0)));
+    }
+}

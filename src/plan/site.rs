@@ -1,0 +1,66 @@
+//! Stage 1: the field as the planner sees it, in the local ENU frame: what to process, where the
+//! machine may stand from the start, and the zones the implement must keep out of.
+
+use super::pose::Pose;
+use crate::field::Field;
+use crate::machine::MachineProfile;
+use geo::{Area, BooleanOps, Buffer, Centroid, Coord, MultiPolygon, Orient};
+
+/// The planning view of a field.
+#[derive(Clone, Debug)]
+pub struct Site {
+    /// Hazard to process (holes excluded), exterior rings counter-clockwise.
+    pub hazard: MultiPolygon<f64>,
+    pub safe: MultiPolygon<f64>,
+    /// The obstacles themselves (never entered, never processed).
+    pub obstacles: MultiPolygon<f64>,
+    /// Obstacles grown by the machine's clearance: the implement never touches them.
+    pub forbidden: MultiPolygon<f64>,
+    pub hazard_m2: f64,
+    /// Where the machine starts, if known; its yaw faces the hazard.
+    pub start: Option<Pose>,
+}
+
+impl Site {
+    pub fn new(field: &Field, m: &MachineProfile) -> Self {
+        let hazard = field.hazard.orient(geo::orient::Direction::Default);
+        let obstacles = field.obstacles();
+        let forbidden = if m.obstacle_clearance_m > 0.0 && !obstacles.0.is_empty() {
+            obstacles.buffer(m.obstacle_clearance_m)
+        } else {
+            obstacles.clone()
+        };
+        let centre = hazard.centroid().map(|p| p.0).unwrap_or(Coord { x: 0.0, y: 0.0 });
+        let start = field
+            .start
+            .map(|p| Pose::new(p.x(), p.y(), (centre.y - p.y()).atan2(centre.x - p.x())));
+        Site {
+            hazard_m2: hazard.unsigned_area(),
+            hazard,
+            safe: field.safe.clone(),
+            obstacles,
+            forbidden,
+            start,
+        }
+    }
+
+    /// Distance between the safe area and the hazard, metres (0 when they touch).
+    pub fn safe_gap_m(&self) -> f64 {
+        use geo::{Distance, Euclidean};
+        if self.safe.0.is_empty() {
+            return f64::INFINITY;
+        }
+        let mut d = f64::INFINITY;
+        for s in &self.safe.0 {
+            for h in &self.hazard.0 {
+                d = d.min(Euclidean.distance(s, h));
+            }
+        }
+        d
+    }
+
+    /// Hazard ground that can be processed: the hazard minus the forbidden zones.
+    pub fn workable(&self) -> MultiPolygon<f64> {
+        self.hazard.difference(&self.forbidden)
+    }
+}

@@ -1,0 +1,121 @@
+//! Planner scenarios on fields of our own making: the footprint rule holds (replayed by the
+//! planner's own stage-6 check and by an independent raster), obstacles are never entered, and at
+//! least 99 % of the hazard is processed with the rest returned as residual.
+
+mod common;
+use common::*;
+use demine::machine::MachineProfile;
+use demine::plan::{plan, PlanConfig};
+
+fn medium() -> MachineProfile {
+    MachineProfile::default_profile()
+}
+
+fn large() -> MachineProfile {
+    MachineProfile::load(std::path::Path::new("machines/large_tiller.yaml")).unwrap()
+}
+
+fn assert_good(name: &str, f: &demine::field::Field, m: &MachineProfile, min_fraction: f64) -> demine::plan::Plan {
+    let p = plan(f, m, &PlanConfig::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
+    eprintln!(
+        "{name}: strategy {:?} angle {:.1}° processed {:.4} residual {:.1} m² path {:.0} m time {:.0} s unreachable {}",
+        p.strategy,
+        p.lane_angle_rad.to_degrees(),
+        p.processed_fraction,
+        p.residual_m2,
+        p.path_length_m(),
+        p.time.total_s(),
+        p.unreachable_passes
+    );
+    assert!(
+        p.processed_fraction >= min_fraction,
+        "{name}: processed {}",
+        p.processed_fraction
+    );
+    // residual + processed = hazard
+    assert!((p.residual_m2 - (1.0 - p.processed_fraction) * p.hazard_m2).abs() < 1e-6);
+    let raster = raster_processed_fraction(&p, f, m, 0.25);
+    assert!(
+        (raster - p.processed_fraction).abs() < 0.01,
+        "{name}: raster {raster} vs claimed {}",
+        p.processed_fraction
+    );
+    p
+}
+
+#[test]
+fn rotated_rectangle_default_band() {
+    let f = field(&rotated(&rect(0.0, 0.0, 80.0, 50.0), 17.0), &[], None);
+    assert_good("rectangle", &f, &medium(), 0.99);
+}
+
+#[test]
+fn road_on_one_side_only() {
+    let road = vec![(-20.0, -8.0), (120.0, -8.0), (120.0, 0.0), (-20.0, 0.0)];
+    let f = with_start(field(&rect(0.0, 0.0, 100.0, 60.0), &[], Some(vec![road])), 50.0, -4.0);
+    assert_good("road", &f, &medium(), 0.99);
+}
+
+#[test]
+fn obstacles_are_worked_around() {
+    let holes = vec![
+        rect(20.0, 20.0, 30.0, 28.0),
+        rect(60.0, 40.0, 66.0, 46.0),
+        rotated(&rect(-2.5, -2.5, 2.5, 2.5), 30.0)
+            .iter()
+            .map(|&(x, y)| (x + 80.0, y + 15.0))
+            .collect(),
+    ];
+    let f = field(&rect(0.0, 0.0, 100.0, 70.0), &holes, None);
+    assert_good("obstacles", &f, &medium(), 0.99);
+}
+
+#[test]
+fn u_shape() {
+    let shell = vec![
+        (0.0, 0.0),
+        (100.0, 0.0),
+        (100.0, 80.0),
+        (70.0, 80.0),
+        (70.0, 30.0),
+        (30.0, 30.0),
+        (30.0, 80.0),
+        (0.0, 80.0),
+    ];
+    let f = field(&shell, &[], None);
+    assert_good("u", &f, &medium(), 0.99);
+}
+
+#[test]
+fn long_narrow_strip() {
+    let f = field(&rotated(&rect(0.0, 0.0, 300.0, 12.0), 33.0), &[], None);
+    assert_good("strip", &f, &medium(), 0.99);
+}
+
+#[test]
+fn acute_corner() {
+    let f = field(&[(0.0, 0.0), (120.0, 0.0), (10.0, 45.0)], &[], None);
+    assert_good("acute", &f, &medium(), 0.97);
+}
+
+#[test]
+fn detached_safe_area_needs_access() {
+    let parking = rect(10.0, -40.0, 40.0, -15.0);
+    let f = with_start(
+        field(&rect(0.0, 0.0, 60.0, 60.0), &[], Some(vec![parking])),
+        25.0,
+        -28.0,
+    );
+    let p = assert_good("access", &f, &medium(), 0.99);
+    assert!(p.motions.iter().any(|m| m.kind() == demine::plan::PathKind::Access));
+}
+
+#[test]
+fn large_dubins_machine() {
+    let f = field(
+        &rotated(&rect(0.0, 0.0, 90.0, 60.0), 8.0),
+        &[rect(40.0, 25.0, 48.0, 33.0)],
+        None,
+    );
+    assert_good("dubins", &f, &large(), 0.99);
+}
