@@ -1,0 +1,81 @@
+//! Planning benchmark: time and path quality on the shipped example fields and on a 5 ha field
+//! with 3 obstacles (built here in ENU). Prints one line per field; `cargo bench --bench plan`.
+
+use demine::field::{Field, FieldOptions, SafeSource};
+use demine::geodesy::{Datum, LatLon};
+use demine::machine::MachineProfile;
+use demine::plan::{plan, PlanConfig};
+use geo::{BooleanOps, Buffer, Coord, LineString, MultiPolygon, Polygon};
+use std::time::Instant;
+
+fn ring(pts: &[(f64, f64)]) -> LineString<f64> {
+    let mut v: Vec<Coord<f64>> = pts.iter().map(|&(x, y)| Coord { x, y }).collect();
+    v.push(v[0]);
+    LineString::from(v)
+}
+
+/// 250 m × 200 m (5 ha) with a ruin, a tree clump and a crater.
+fn five_ha() -> Field {
+    let shell = [(0.0, 0.0), (250.0, 0.0), (250.0, 200.0), (0.0, 200.0)];
+    let holes = [
+        ring(&[(60.0, 50.0), (72.0, 50.0), (72.0, 60.0), (60.0, 60.0)]),
+        ring(&[(150.0, 120.0), (156.0, 118.0), (158.0, 124.0), (152.0, 127.0)]),
+        ring(&[(200.0, 40.0), (204.0, 40.0), (204.0, 44.0), (200.0, 44.0)]),
+    ];
+    let hazard = MultiPolygon::new(vec![Polygon::new(ring(&shell), holes.to_vec())]);
+    let shells = MultiPolygon::new(vec![Polygon::new(ring(&shell), vec![])]);
+    Field {
+        source: "bench 5 ha".into(),
+        datum: Datum::new(LatLon::new(39.8, 46.75)),
+        hazard,
+        safe: shells.buffer(20.0).difference(&shells),
+        safe_source: SafeSource::DefaultBand { margin_m: 20.0 },
+        start: None,
+    }
+}
+
+fn bench(name: &str, f: &Field, m: &MachineProfile, runs: usize) {
+    let cfg = PlanConfig::default();
+    let mut times = Vec::new();
+    let mut last = None;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let p = plan(f, m, &cfg).expect("bench fields plan");
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+        last = Some(p);
+    }
+    times.sort_by(f64::total_cmp);
+    let p = last.expect("at least one run");
+    println!(
+        "{name:<28} {:>8.0} m²  median {:>7.1} ms  min {:>7.1} ms  {:?} {:>5.1}°  processed {:.4}  residual {:>6.1} m²  path {:>6.0} m  implement-on {:>4.1} %  turns {:>4}  est. {:>5.2} h",
+        p.hazard_m2,
+        times[times.len() / 2],
+        times[0],
+        p.strategy,
+        p.lane_angle_rad.to_degrees().rem_euclid(180.0),
+        p.processed_fraction,
+        p.residual_m2,
+        p.path_length_m(),
+        100.0 * p.implement_on_length_m() / p.path_length_m(),
+        p.turn_count(),
+        p.time.total_s() / 3600.0
+    );
+}
+
+fn main() {
+    let medium = MachineProfile::default_profile();
+    let large = MachineProfile::load(std::path::Path::new("machines/large_tiller.yaml")).expect("shipped profile");
+    let runs = std::env::args().filter_map(|a| a.parse().ok()).next().unwrap_or(5);
+    bench("5 ha + 3 obstacles (medium)", &five_ha(), &medium, runs);
+    bench("5 ha + 3 obstacles (large)", &five_ha(), &large, runs.min(3));
+    if let Ok(dir) = std::fs::read_dir("examples/fields") {
+        let mut paths: Vec<_> = dir.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+        paths.sort();
+        for path in paths.into_iter().filter(|p| p.extension().is_some_and(|e| e == "geojson")) {
+            match demine::field::load(&path, &FieldOptions::default()) {
+                Ok(f) => bench(&path.file_name().unwrap().to_string_lossy(), &f, &medium, runs),
+                Err(e) => println!("{}: {e}", path.display()),
+            }
+        }
+    }
+}
