@@ -17,7 +17,11 @@ pub(super) type Part = (FeatureRef, Polygon<f64>);
 pub(super) fn hazard(ctx: &Ctx, parts: &[Part], max_area_m2: f64) -> Result<MultiPolygon<f64>, FieldError> {
     let area_m2: f64 = parts.iter().map(|(_, p)| p.unsigned_area()).sum();
     if area_m2 > max_area_m2 {
-        return Err(FieldError::TooLarge { file: ctx.file.to_string(), area_m2, max_m2: max_area_m2 });
+        return Err(FieldError::TooLarge {
+            file: ctx.file.to_string(),
+            area_m2,
+            max_m2: max_area_m2,
+        });
     }
     // Outer rings are compared, so a polygon inside another's obstacle counts as overlapping.
     let shells: Vec<Polygon<f64>> = parts.iter().map(|(_, p)| shell(p)).collect();
@@ -25,7 +29,13 @@ pub(super) fn hazard(ctx: &Ctx, parts: &[Part], max_area_m2: f64) -> Result<Mult
         for j in i + 1..parts.len() {
             if let Some((area_m2, near)) = overlap(&shells[i], &shells[j]) {
                 let (a, b, file, near) = (parts[i].0, parts[j].0, ctx.file.to_string(), ctx.near(near));
-                return Err(FieldError::HazardsOverlap { file, a, b, area_m2, near });
+                return Err(FieldError::HazardsOverlap {
+                    file,
+                    a,
+                    b,
+                    area_m2,
+                    near,
+                });
             }
         }
     }
@@ -40,7 +50,13 @@ pub(super) fn safe_given(ctx: &Ctx, safe: &[Part], hazard: &[Part]) -> Result<Mu
         for (h_ref, h) in hazard {
             if let Some((area_m2, near)) = overlap(s, &shell(h)) {
                 let (file, near) = (ctx.file.to_string(), ctx.near(near));
-                return Err(FieldError::SafeOverlapsHazard { file, safe: *s_ref, hazard: *h_ref, area_m2, near });
+                return Err(FieldError::SafeOverlapsHazard {
+                    file,
+                    safe: *s_ref,
+                    hazard: *h_ref,
+                    area_m2,
+                    near,
+                });
             }
         }
     }
@@ -51,7 +67,10 @@ pub(super) fn safe_given(ctx: &Ctx, safe: &[Part], hazard: &[Part]) -> Result<Mu
 /// so obstacles (holes) are never safe.
 pub(super) fn safe_band(hazard: &MultiPolygon<f64>, margin_m: f64) -> MultiPolygon<f64> {
     let shells = MultiPolygon::new(hazard.0.iter().map(shell).collect());
-    shells.buffer(margin_m).difference(&shells).orient(geo::orient::Direction::Default)
+    shells
+        .buffer(margin_m)
+        .difference(&shells)
+        .orient(geo::orient::Direction::Default)
 }
 
 /// The polygon without its holes.
@@ -75,9 +94,9 @@ fn rects_meet(a: Rect<f64>, b: Rect<f64>) -> bool {
 }
 
 /// One polygon stays exactly as validated; several are unioned (merging those that touch).
-fn merge(mut polys: Vec<Polygon<f64>>) -> MultiPolygon<f64> {
+fn merge(polys: Vec<Polygon<f64>>) -> MultiPolygon<f64> {
     if polys.len() == 1 {
-        return MultiPolygon::new(polys.drain(..).collect());
+        return MultiPolygon::new(polys);
     }
     geo::unary_union(&polys).orient(geo::orient::Direction::Default)
 }
@@ -116,7 +135,11 @@ mod tests {
         let band = safe_band(&MultiPolygon::new(vec![with_hole]), 10.0);
         // 2·10·(100 + 50) plus four quarter discs (π·10², slightly less as a polygon).
         let want = 3000.0 + std::f64::consts::PI * 100.0;
-        assert!((band.unsigned_area() - want).abs() < 0.01 * want, "{}", band.unsigned_area());
+        assert!(
+            (band.unsigned_area() - want).abs() < 0.01 * want,
+            "{}",
+            band.unsigned_area()
+        );
         assert!(rect(0.0, 0.0, 100.0, 50.0).intersection(&band).unsigned_area() < 1e-6);
     }
 }

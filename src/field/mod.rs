@@ -10,6 +10,7 @@ use geo::{MultiPolygon, Point};
 mod compose;
 mod error;
 mod geojson_in;
+mod raw;
 mod validate;
 
 pub use error::{FeatureRef, Near, Role};
@@ -26,7 +27,10 @@ pub struct FieldOptions {
 
 impl Default for FieldOptions {
     fn default() -> Self {
-        Self { safe_margin_m: 20.0, max_area_m2: 10.0e6 }
+        Self {
+            safe_margin_m: 20.0,
+            max_area_m2: 10.0e6,
+        }
     }
 }
 

@@ -7,8 +7,8 @@
 
 use super::error::{FeatureRef, FieldError, Near};
 use crate::geodesy::Datum;
-use geo::line_intersection::{line_intersection, LineIntersection};
 use geo::coordinate_position::CoordPos;
+use geo::line_intersection::{line_intersection, LineIntersection};
 use geo::{Area, Coord, CoordinatePosition, Line, LineString, Orient, Polygon};
 
 /// Smallest area of a hazard or safe polygon (outer ring minus holes), m².
@@ -53,7 +53,13 @@ pub(super) fn polygon(ctx: &Ctx, at: FeatureRef, rings: Vec<Vec<Coord<f64>>>) ->
         }
         if let Some((c, how)) = rings_meet(&rings[0], hole) {
             let how = if how == Meet::Touch { "touches" } else { "crosses" };
-            return Err(FieldError::HoleOutsideShell { file: ctx.file.to_string(), at, ring: k, how, near: ctx.near(c) });
+            return Err(FieldError::HoleOutsideShell {
+                file: ctx.file.to_string(),
+                at,
+                ring: k,
+                how,
+                near: ctx.near(c),
+            });
         }
         // No common point: the hole lies wholly inside or wholly outside; one vertex decides.
         if shell.coordinate_position(&hole.0[0]) != CoordPos::Inside {
@@ -71,20 +77,38 @@ pub(super) fn polygon(ctx: &Ctx, at: FeatureRef, rings: Vec<Vec<Coord<f64>>>) ->
             if let Some((c, how)) = rings_meet(&rings[a], &rings[b]) {
                 let how = if how == Meet::Touch { "touch" } else { "cross" };
                 let near = ctx.near(c);
-                return Err(FieldError::HolesOverlap { file: ctx.file.to_string(), at, ring_a: a, ring_b: b, how, near });
+                return Err(FieldError::HolesOverlap {
+                    file: ctx.file.to_string(),
+                    at,
+                    ring_a: a,
+                    ring_b: b,
+                    how,
+                    near,
+                });
             }
-            let (pa, pb) = (Polygon::new(rings[a].clone(), vec![]), Polygon::new(rings[b].clone(), vec![]));
+            let (pa, pb) = (
+                Polygon::new(rings[a].clone(), vec![]),
+                Polygon::new(rings[b].clone(), vec![]),
+            );
             let nested = [(&pb, rings[a].0[0]), (&pa, rings[b].0[0])]
                 .into_iter()
                 .find(|(p, c)| p.coordinate_position(c) == CoordPos::Inside);
             if let Some((_, c)) = nested {
                 let (how, near) = ("are nested (one lies inside the other)", ctx.near(c));
-                return Err(FieldError::HolesOverlap { file: ctx.file.to_string(), at, ring_a: a, ring_b: b, how, near });
+                return Err(FieldError::HolesOverlap {
+                    file: ctx.file.to_string(),
+                    at,
+                    ring_a: a,
+                    ring_b: b,
+                    how,
+                    near,
+                });
             }
         }
     }
     let mut it = rings.into_iter();
-    let poly = Polygon::new(it.next().unwrap_or_else(|| LineString::new(vec![])), it.collect()).orient(geo::orient::Direction::Default);
+    let poly = Polygon::new(it.next().unwrap_or_else(|| LineString::new(vec![])), it.collect())
+        .orient(geo::orient::Direction::Default);
     let area = poly.unsigned_area();
     if area < MIN_POLYGON_AREA_M2 {
         return Err(FieldError::ZeroArea {
@@ -107,7 +131,13 @@ fn ring_is_simple(ctx: &Ctx, at: FeatureRef, k: usize, ring: &[Coord<f64>]) -> R
     distinct.dedup();
     if distinct.len() < 3 {
         let (file, near) = (ctx.file.to_string(), ctx.near(first));
-        return Err(FieldError::TooFewVertices { file, at, ring: k, distinct: distinct.len(), near });
+        return Err(FieldError::TooFewVertices {
+            file,
+            at,
+            ring: k,
+            distinct: distinct.len(),
+            near,
+        });
     }
     if collinear(ring) {
         return Err(FieldError::ZeroArea {
@@ -120,7 +150,12 @@ fn ring_is_simple(ctx: &Ctx, at: FeatureRef, k: usize, ring: &[Coord<f64>]) -> R
         });
     }
     if let Some(c) = self_intersection(ring) {
-        return Err(FieldError::SelfIntersection { file: ctx.file.to_string(), at, ring: k, near: ctx.near(c) });
+        return Err(FieldError::SelfIntersection {
+            file: ctx.file.to_string(),
+            at,
+            ring: k,
+            near: ctx.near(c),
+        });
     }
     Ok(())
 }
@@ -129,13 +164,17 @@ fn ring_is_simple(ctx: &Ctx, at: FeatureRef, k: usize, ring: &[Coord<f64>]) -> R
 /// the vertex farthest from it.
 fn collinear(ring: &[Coord<f64>]) -> bool {
     let o = ring[0];
-    let far = ring.iter().copied().fold(o, |f, c| if dist2(o, c) > dist2(o, f) { c } else { f });
+    let far = ring
+        .iter()
+        .copied()
+        .fold(o, |f, c| if dist2(o, c) > dist2(o, f) { c } else { f });
     let len = dist2(o, far).sqrt();
     if len == 0.0 {
         return true;
     }
     let (ux, uy) = ((far.x - o.x) / len, (far.y - o.y) / len);
-    ring.iter().all(|c| ((c.x - o.x) * uy - (c.y - o.y) * ux).abs() <= COLLINEAR_TOL_M)
+    ring.iter()
+        .all(|c| ((c.x - o.x) * uy - (c.y - o.y) * ux).abs() <= COLLINEAR_TOL_M)
 }
 
 fn dist2(a: Coord<f64>, b: Coord<f64>) -> f64 {
@@ -153,10 +192,16 @@ struct Seg {
 
 impl Seg {
     fn x_range(&self) -> (f64, f64) {
-        (self.line.start.x.min(self.line.end.x), self.line.start.x.max(self.line.end.x))
+        (
+            self.line.start.x.min(self.line.end.x),
+            self.line.start.x.max(self.line.end.x),
+        )
     }
     fn y_overlaps(&self, o: &Seg) -> bool {
-        let (a0, a1) = (self.line.start.y.min(self.line.end.y), self.line.start.y.max(self.line.end.y));
+        let (a0, a1) = (
+            self.line.start.y.min(self.line.end.y),
+            self.line.start.y.max(self.line.end.y),
+        );
         let (b0, b1) = (o.line.start.y.min(o.line.end.y), o.line.start.y.max(o.line.end.y));
         a0 <= b1 && b0 <= a1
     }
@@ -166,7 +211,11 @@ fn segments(ring: &[Coord<f64>], tag: usize) -> impl Iterator<Item = Seg> + '_ {
     ring.windows(2)
         .filter(|w| w[0] != w[1])
         .enumerate()
-        .map(move |(idx, w)| Seg { line: Line::new(w[0], w[1]), ring: tag, idx })
+        .map(move |(idx, w)| Seg {
+            line: Line::new(w[0], w[1]),
+            ring: tag,
+            idx,
+        })
 }
 
 /// Visits, in a deterministic order (west to east), every pair of segments that intersect, until
@@ -233,7 +282,10 @@ pub(super) fn rings_meet(a: &LineString<f64>, b: &LineString<f64>) -> Option<(Co
             return None;
         }
         match hit {
-            LineIntersection::SinglePoint { intersection, is_proper: false } => {
+            LineIntersection::SinglePoint {
+                intersection,
+                is_proper: false,
+            } => {
                 touch.get_or_insert(intersection);
                 None
             }
@@ -250,6 +302,8 @@ mod tests {
     use crate::geodesy::LatLon;
     use geo::Winding;
 
+    type Rings = Vec<Vec<Coord<f64>>>;
+
     fn ring(pts: &[(f64, f64)]) -> Vec<Coord<f64>> {
         let mut r: Vec<Coord<f64>> = pts.iter().map(|&(x, y)| Coord { x, y }).collect();
         r.push(r[0]);
@@ -258,8 +312,19 @@ mod tests {
 
     fn check(rings: Vec<Vec<Coord<f64>>>) -> Result<Polygon<f64>, FieldError> {
         let datum = Datum::new(LatLon::new(39.8, 46.75));
-        let ctx = Ctx { file: "t.geojson", datum: &datum };
-        polygon(&ctx, FeatureRef { index: 0, role: Role::Hazard, polygon: None }, rings)
+        let ctx = Ctx {
+            file: "t.geojson",
+            datum: &datum,
+        };
+        polygon(
+            &ctx,
+            FeatureRef {
+                index: 0,
+                role: Role::Hazard,
+                polygon: None,
+            },
+            rings,
+        )
     }
 
     const SQUARE: [(f64, f64); 4] = [(0.0, 0.0), (10.0, 0.0), (10.0, 10.0), (0.0, 10.0)];
@@ -280,17 +345,44 @@ mod tests {
 
     #[test]
     fn table_of_bad_rings() {
-        let cases: Vec<(&str, Vec<Vec<Coord<f64>>>, &str)> = vec![
-            ("bow-tie", vec![ring(&[(0.0, 0.0), (10.0, 10.0), (10.0, 0.0), (0.0, 10.0)])], "self-intersects"),
-            ("spike", vec![ring(&[(0.0, 0.0), (10.0, 0.0), (5.0, 0.0), (5.0, 5.0)])], "self-intersects"),
+        let cases: Vec<(&str, Rings, &str)> = vec![
             (
-                "figure eight touching at a vertex",
-                vec![ring(&[(0.0, 0.0), (4.0, 0.0), (2.0, 2.0), (4.0, 4.0), (0.0, 4.0), (2.0, 2.0)])],
+                "bow-tie",
+                vec![ring(&[(0.0, 0.0), (10.0, 10.0), (10.0, 0.0), (0.0, 10.0)])],
                 "self-intersects",
             ),
-            ("two points", vec![ring(&[(0.0, 0.0), (10.0, 0.0), (0.0, 0.0)])], "2 distinct vertices"),
-            ("collinear", vec![ring(&[(0.0, 0.0), (5.0, 0.0), (10.0, 0.0)])], "all vertices on one line"),
-            ("tiny", vec![ring(&[(0.0, 0.0), (0.5, 0.0), (0.5, 0.5)])], "below the minimum of 1 m²"),
+            (
+                "spike",
+                vec![ring(&[(0.0, 0.0), (10.0, 0.0), (5.0, 0.0), (5.0, 5.0)])],
+                "self-intersects",
+            ),
+            (
+                "figure eight touching at a vertex",
+                vec![ring(&[
+                    (0.0, 0.0),
+                    (4.0, 0.0),
+                    (2.0, 2.0),
+                    (4.0, 4.0),
+                    (0.0, 4.0),
+                    (2.0, 2.0),
+                ])],
+                "self-intersects",
+            ),
+            (
+                "two points",
+                vec![ring(&[(0.0, 0.0), (10.0, 0.0), (0.0, 0.0)])],
+                "2 distinct vertices",
+            ),
+            (
+                "collinear",
+                vec![ring(&[(0.0, 0.0), (5.0, 0.0), (10.0, 0.0)])],
+                "all vertices on one line",
+            ),
+            (
+                "tiny",
+                vec![ring(&[(0.0, 0.0), (0.5, 0.0), (0.5, 0.5)])],
+                "below the minimum of 1 m²",
+            ),
             (
                 "hole outside",
                 vec![ring(&SQUARE), ring(&[(20.0, 2.0), (24.0, 2.0), (24.0, 4.0)])],
@@ -338,10 +430,17 @@ mod tests {
                 ],
                 "holes (rings 1 and 2) touch",
             ),
-            ("degenerate hole", vec![ring(&SQUARE), ring(&[(2.0, 2.0), (2.05, 2.0), (2.0, 2.05)])], "hole (ring 1)"),
+            (
+                "degenerate hole",
+                vec![ring(&SQUARE), ring(&[(2.0, 2.0), (2.05, 2.0), (2.0, 2.05)])],
+                "hole (ring 1)",
+            ),
             (
                 "holes fill the shell",
-                vec![ring(&[(0.0, 0.0), (1.5, 0.0), (1.5, 1.0), (0.0, 1.0)]), ring(&[(0.1, 0.1), (1.4, 0.1), (1.4, 0.9)])],
+                vec![
+                    ring(&[(0.0, 0.0), (1.5, 0.0), (1.5, 1.0), (0.0, 1.0)]),
+                    ring(&[(0.1, 0.1), (1.4, 0.1), (1.4, 0.9)]),
+                ],
                 "polygon has an area of",
             ),
         ];
