@@ -243,12 +243,13 @@ pub enum FieldError {
     TooLarge { file: String, area_m2: f64, max_m2: f64 },
 
     #[error(
-        "{file}: {at}: vertex {near} is {distance_km:.1} km from the field datum (the centre of the \
-             hazard); every coordinate must lie within {limit_km:.0} km of it (wrong coordinates?)"
+        "{file}: {at}: {position} at {near} is {distance_km:.1} km from the middle of the hazard (the median of its \
+         outer-ring vertices); every coordinate must lie within {limit_km:.0} km of it (wrong or swapped coordinates?)"
     )]
     TooFar {
         file: String,
         at: FeatureRef,
+        position: String,
         near: Near,
         distance_km: f64,
         limit_km: f64,

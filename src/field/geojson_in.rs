@@ -24,9 +24,10 @@ use geo::{Coord, CoordinatePosition, MultiPolygon, Point};
 use serde_json::Value;
 use std::path::Path;
 
-/// Every projected coordinate must lie within this distance of the datum, metres: the tangent plane
-/// stays accurate to well below a millimetre per metre there, and a coordinate farther away is a typo.
-pub const MAX_DISTANCE_FROM_DATUM_M: f64 = 50_000.0;
+/// Every coordinate must lie within this distance of the middle of the hazard (the component-wise
+/// median of its outer-ring vertices, robust to a stray vertex), metres: a coordinate farther away is a
+/// typo, and the tangent plane stays accurate to a fraction of a millimetre per metre within it.
+pub const MAX_DISTANCE_FROM_HAZARD_M: f64 = 50_000.0;
 /// Largest accepted `safe_margin_m`, metres.
 pub const MAX_SAFE_MARGIN_M: f64 = 1_000.0;
 
@@ -57,6 +58,7 @@ pub fn parse(text: &str, source: &str, opts: &FieldOptions) -> Result<Field, Fie
             features: features.len(),
         });
     }
+    check_spread(source, &features, &hazards)?;
     let datum = datum_of(&hazards);
     let ctx = Ctx {
         file: source,
@@ -75,10 +77,7 @@ pub fn parse(text: &str, source: &str, opts: &FieldOptions) -> Result<Field, Fie
                         role: f.role,
                         polygon: multi.then_some(p),
                     };
-                    let enu = rings
-                        .iter()
-                        .map(|r| project_ring(&ctx, at, r))
-                        .collect::<Result<Vec<_>, _>>()?;
+                    let enu = rings.iter().map(|r| project_ring(&datum, r)).collect();
                     let poly = validate::polygon(&ctx, at, enu)?;
                     match f.role {
                         Role::Hazard => hazard_parts.push((at, poly)),
@@ -92,7 +91,7 @@ pub fn parse(text: &str, source: &str, opts: &FieldOptions) -> Result<Field, Fie
                     role: f.role,
                     polygon: None,
                 };
-                start = Some((at, project(&ctx, at, *ll)?));
+                start = Some((at, project(&datum, *ll)));
             }
         }
     }
@@ -192,34 +191,57 @@ fn non_finite_token_at(text: &str, line: usize, column: usize) -> bool {
 /// The datum: centre of the bounding box (degrees) of all hazard outer-ring positions, height 0.
 fn datum_of(hazards: &[&RawFeature]) -> Datum {
     let (mut lon0, mut lon1, mut lat0, mut lat1) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
-    for f in hazards {
-        if let RawGeometry::Polygons { polygons, .. } = &f.geometry {
-            for p in polygons.iter().flat_map(|rings| rings.first()).flatten() {
-                (lon0, lon1, lat0, lat1) = (lon0.min(p.lon), lon1.max(p.lon), lat0.min(p.lat), lat1.max(p.lat));
-            }
-        }
+    for p in hazards.iter().flat_map(|f| f.outer_positions()) {
+        (lon0, lon1, lat0, lat1) = (lon0.min(p.lon), lon1.max(p.lon), lat0.min(p.lat), lat1.max(p.lat));
     }
     Datum::new(LatLon::new((lat0 + lat1) / 2.0, (lon0 + lon1) / 2.0))
 }
 
-fn project(ctx: &Ctx, at: FeatureRef, p: LonLat) -> Result<Coord<f64>, FieldError> {
-    let ll = LatLon::new(p.lat, p.lon);
-    let (x, y) = ctx.datum.to_enu_2d(ll);
-    let d = x.hypot(y);
-    if !d.is_finite() || d > MAX_DISTANCE_FROM_DATUM_M {
-        return Err(FieldError::TooFar {
-            file: ctx.file.to_string(),
-            at,
-            near: Near(ll),
-            distance_km: d / 1000.0,
-            limit_km: MAX_DISTANCE_FROM_DATUM_M / 1000.0,
-        });
-    }
-    Ok(Coord { x, y })
+fn project(datum: &Datum, p: LonLat) -> Coord<f64> {
+    let (x, y) = datum.to_enu_2d(LatLon::new(p.lat, p.lon));
+    Coord { x, y }
 }
 
-fn project_ring(ctx: &Ctx, at: FeatureRef, ring: &[LonLat]) -> Result<Vec<Coord<f64>>, FieldError> {
-    ring.iter().map(|p| project(ctx, at, *p)).collect()
+/// A closed ring in ENU metres, without repeated consecutive positions (they describe the same ring).
+fn project_ring(datum: &Datum, ring: &[LonLat]) -> Vec<Coord<f64>> {
+    let mut ring = ring.to_vec();
+    ring.dedup();
+    if ring.len() == 1 {
+        ring.push(ring[0]);
+    }
+    ring.iter().map(|p| project(datum, *p)).collect()
+}
+
+/// Every position of every feature lies within [`MAX_DISTANCE_FROM_HAZARD_M`] of the middle of the
+/// hazard; the first one that does not is named.
+fn check_spread(file: &str, features: &[RawFeature], hazards: &[&RawFeature]) -> Result<(), FieldError> {
+    let outer: Vec<LonLat> = hazards.iter().flat_map(|f| f.outer_positions()).collect();
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let middle = Datum::new(LatLon::new(
+        median(outer.iter().map(|p| p.lat).collect()),
+        median(outer.iter().map(|p| p.lon).collect()),
+    ));
+    for f in features {
+        for (at, position, p) in f.positions() {
+            let ll = LatLon::new(p.lat, p.lon);
+            let (x, y) = middle.to_enu_2d(ll);
+            let d = x.hypot(y);
+            if !d.is_finite() || d > MAX_DISTANCE_FROM_HAZARD_M {
+                return Err(FieldError::TooFar {
+                    file: file.to_string(),
+                    at,
+                    position,
+                    near: Near(ll),
+                    distance_km: d / 1000.0,
+                    limit_km: MAX_DISTANCE_FROM_HAZARD_M / 1000.0,
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The start point must lie on safe ground (inside or on the boundary of the safe area).
@@ -772,9 +794,12 @@ mod tests {
     fn coordinates_far_from_the_hazard_are_refused() {
         let far = feature("safe", polygon(&[rect(90_000.0, 0.0, 90_010.0, 10.0)]));
         let e = err(&collection(vec![hazard_rect(), far]));
-        assert!(e.starts_with("field.geojson: feature 1 (safe): vertex"), "{e}");
         assert!(
-            e.contains("km from the field datum") && e.contains("within 50 km"),
+            e.starts_with("field.geojson: feature 1 (safe): ring 0 vertex 0 at 39.79"),
+            "{e}"
+        );
+        assert!(
+            e.contains("km from the middle of the hazard") && e.contains("within 50 km"),
             "{e}"
         );
     }

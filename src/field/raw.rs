@@ -28,6 +28,46 @@ pub(super) struct RawFeature {
     pub geometry: RawGeometry,
 }
 
+impl RawFeature {
+    /// The positions of the outer rings (none for a Point).
+    pub fn outer_positions(&self) -> impl Iterator<Item = LonLat> + '_ {
+        let polygons: &[Vec<Vec<LonLat>>] = match &self.geometry {
+            RawGeometry::Polygons { polygons, .. } => polygons,
+            RawGeometry::Point(_) => &[],
+        };
+        polygons.iter().flat_map(|rings| rings.first()).flatten().copied()
+    }
+
+    /// Every position with where it is: the feature (and polygon) and `ring k vertex i` or `point`.
+    pub fn positions(&self) -> Vec<(FeatureRef, String, LonLat)> {
+        let at = FeatureRef {
+            index: self.index,
+            role: self.role,
+            polygon: None,
+        };
+        match &self.geometry {
+            RawGeometry::Point(p) => vec![(at, "point".to_string(), *p)],
+            RawGeometry::Polygons { polygons, multi } => {
+                let mut out = Vec::new();
+                for (n, rings) in polygons.iter().enumerate() {
+                    let at = FeatureRef {
+                        polygon: multi.then_some(n),
+                        ..at
+                    };
+                    for (k, ring) in rings.iter().enumerate() {
+                        out.extend(
+                            ring.iter()
+                                .enumerate()
+                                .map(|(i, p)| (at, format!("ring {k} vertex {i}"), *p)),
+                        );
+                    }
+                }
+                out
+            }
+        }
+    }
+}
+
 fn describe(v: &Value) -> String {
     match v {
         Value::Null => "null".into(),
@@ -178,8 +218,7 @@ impl Reader<'_> {
             .ok_or_else(|| self.malformed(format!("{what}: expected an array, found {}", describe(v))))
     }
 
-    /// Rings of a Polygon, each closed (first position == last, exactly) and without repeated
-    /// consecutive positions.
+    /// Rings of a Polygon, each closed (first position == last, exactly).
     fn polygon(&self, v: &Value) -> Result<Vec<Vec<LonLat>>, FieldError> {
         let rings = self.array(v, "coordinates")?;
         if rings.is_empty() {
@@ -206,10 +245,6 @@ impl Reader<'_> {
                     first,
                     last,
                 });
-            }
-            ring.dedup();
-            if ring.len() == 1 {
-                ring.push(ring[0]);
             }
             out.push(ring);
         }
