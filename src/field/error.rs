@@ -67,9 +67,11 @@ impl fmt::Display for Near {
 /// Why a field could not be loaded. Nothing is ever repaired: every problem is one of these.
 #[derive(Debug, thiserror::Error)]
 pub enum FieldError {
+    /// The file cannot be read.
     #[error("{file}: cannot read: {source}")]
     Io { file: String, source: std::io::Error },
 
+    /// A [`super::FieldOptions`] value is out of range (≤ 0, NaN, infinite, or absurd).
     #[error("{file}: field option `{name}` = {value}: {why}")]
     BadOption {
         file: String,
@@ -78,6 +80,7 @@ pub enum FieldError {
         why: &'static str,
     },
 
+    /// The text is not JSON (`line`, `column` from 1).
     #[error("{file}: line {line}, column {column}: not valid JSON: {msg}")]
     Json {
         file: String,
@@ -86,12 +89,21 @@ pub enum FieldError {
         msg: String,
     },
 
+    /// A NaN or Infinity literal, or a number too large for f64: JSON cannot carry these.
     #[error(
         "{file}: line {line}, column {column}: non-finite number (NaN, Infinity or too large); \
          GeoJSON coordinates must be finite decimal numbers"
     )]
     NonFiniteNumber { file: String, line: usize, column: usize },
 
+    /// An old-style `crs` member names something other than WGS84 longitude/latitude.
+    #[error(
+        "{file}: the file declares the coordinate reference system {crs}; fields must be RFC 7946 GeoJSON in \
+             WGS84 [lon, lat] degrees (export as EPSG:4326 / CRS84)"
+    )]
+    UnsupportedCrs { file: String, crs: String },
+
+    /// The top level is not a FeatureCollection with a `features` array.
     #[error("{file}: not a GeoJSON FeatureCollection: {found}")]
     NotFeatureCollection { file: String, found: String },
 
@@ -103,12 +115,15 @@ pub enum FieldError {
         what: String,
     },
 
+    /// A feature has no `properties.role`.
     #[error("{file}: feature {index}: no `role` property; expected \"hazard\", \"safe\" or \"start\"")]
     MissingRole { file: String, index: usize },
 
+    /// `properties.role` is not `hazard`, `safe` or `start`.
     #[error("{file}: feature {index}: unknown role {role}; expected \"hazard\", \"safe\" or \"start\"")]
     UnknownRole { file: String, index: usize, role: String },
 
+    /// The geometry type does not fit the role.
     #[error("{file}: {at}: geometry is {found}, a {} feature needs {expected}", at.role)]
     WrongGeometry {
         file: String,
@@ -117,15 +132,18 @@ pub enum FieldError {
         expected: &'static str,
     },
 
+    /// No feature has the role `hazard`.
     #[error(
         "{file}: no hazard feature ({features} features in the collection); a field needs at least one \
              Feature with \"role\": \"hazard\""
     )]
     NoHazard { file: String, features: usize },
 
+    /// More than one `start` point.
     #[error("{file}: features {first} and {second} are both `start` points; give at most one")]
     DuplicateStart { file: String, first: usize, second: usize },
 
+    /// |lon| > 180 or |lat| > 90; `hint` suggests swapped axes or projected coordinates.
     #[error(
         "{file}: {at}: {position}: coordinate [{lon}, {lat}] (lon, lat) is out of range \
              (|lon| <= 180, |lat| <= 90){hint}"
@@ -139,6 +157,7 @@ pub enum FieldError {
         hint: &'static str,
     },
 
+    /// A coordinate is not a finite number.
     #[error("{file}: {at}: {position}: coordinate [{lon}, {lat}] is not a finite number")]
     NonFiniteCoordinate {
         file: String,
@@ -148,6 +167,7 @@ pub enum FieldError {
         lat: f64,
     },
 
+    /// A ring's last position differs from its first.
     #[error(
         "{file}: {at}: ring {ring} is not closed: first position {first} differs from last {last} \
              (GeoJSON rings repeat the first position at the end)"
@@ -160,6 +180,7 @@ pub enum FieldError {
         last: Near,
     },
 
+    /// A ring with fewer than 3 distinct vertices.
     #[error("{file}: {at}: ring {ring} has {distinct} distinct vertices near {near}; a ring needs at least 3")]
     TooFewVertices {
         file: String,
@@ -169,6 +190,7 @@ pub enum FieldError {
         near: Near,
     },
 
+    /// A ring crosses or touches itself.
     #[error("{file}: {at}: ring {ring} self-intersects near {near}")]
     SelfIntersection {
         file: String,
@@ -177,6 +199,7 @@ pub enum FieldError {
         near: Near,
     },
 
+    /// A hole (obstacle) is not strictly inside its outer ring.
     #[error(
         "{file}: {at}: hole (ring {ring}) {how} the outer ring near {near}; obstacles must lie strictly \
              inside the hazard (draw an obstacle on the boundary as a notch in the outer ring)"
@@ -189,6 +212,7 @@ pub enum FieldError {
         near: Near,
     },
 
+    /// Two holes (obstacles) of one polygon cross, touch or nest.
     #[error(
         "{file}: {at}: holes (rings {ring_a} and {ring_b}) {how} near {near}; obstacles must not overlap \
              or touch (draw touching obstacles as one ring)"
@@ -202,6 +226,7 @@ pub enum FieldError {
         near: Near,
     },
 
+    /// A ring or polygon encloses (almost) no area.
     #[error("{file}: {at}: {what} has an area of {area_m2:.3} m² near {near}, below the minimum of {min_m2} m²")]
     ZeroArea {
         file: String,
@@ -212,6 +237,7 @@ pub enum FieldError {
         near: Near,
     },
 
+    /// Two hazard polygons overlap (or one lies in another's obstacle).
     #[error(
         "{file}: {a} and {b} overlap by {area_m2:.2} m² near {near}; hazard polygons must not overlap \
              (touching is fine)"
@@ -224,6 +250,7 @@ pub enum FieldError {
         near: Near,
     },
 
+    /// A safe polygon overlaps a hazard polygon or its obstacles.
     #[error(
         "{file}: {safe} overlaps {hazard} (or its obstacles) by {area_m2:.2} m² near {near}; safe ground \
              must lie outside the hazard (touching is fine)"
@@ -236,12 +263,14 @@ pub enum FieldError {
         near: Near,
     },
 
+    /// The hazard is larger than [`super::FieldOptions::max_area_m2`].
     #[error(
         "{file}: hazard area {area_m2:.0} m² exceeds the limit of {max_m2:.0} m²; if the task really is \
              this large, raise the limit (`max_area_m2` in FieldOptions)"
     )]
     TooLarge { file: String, area_m2: f64, max_m2: f64 },
 
+    /// A coordinate lies implausibly far from the rest of the hazard.
     #[error(
         "{file}: {at}: {position} at {near} is {distance_km:.1} km from the middle of the hazard (the median of its \
          outer-ring vertices); every coordinate must lie within {limit_km:.0} km of it (wrong or swapped coordinates?)"
@@ -255,6 +284,7 @@ pub enum FieldError {
         limit_km: f64,
     },
 
+    /// The start point is not on safe ground.
     #[error("{file}: {at}: start point is not on safe ground near {near}: it lies {why}")]
     StartNotSafe {
         file: String,

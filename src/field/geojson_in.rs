@@ -536,6 +536,20 @@ mod tests {
     }
 
     #[test]
+    fn a_declared_crs_must_be_wgs84() {
+        let mut v: Value = serde_json::from_str(&collection(vec![hazard_rect()])).unwrap();
+        v["crs"] = json!({"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32638"}});
+        let e = err(&v.to_string());
+        assert!(
+            e.starts_with("field.geojson: the file declares the coordinate reference system"),
+            "{e}"
+        );
+        assert!(e.contains("EPSG::32638"), "{e}");
+        v["crs"] = json!({"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}});
+        ok(&v.to_string());
+    }
+
+    #[test]
     fn unclosed_ring() {
         let mut open = vec![ll(0.0, 0.0), ll(100.0, 0.0), ll(100.0, 50.0), ll(0.0, 50.0)];
         let text = collection(vec![feature(
@@ -660,6 +674,17 @@ mod tests {
             "{e}"
         );
         assert!(e.contains("lat/lon swapped?"), "{e}");
+        let utm = json!([[
+            [500_000.0, 4_400_000.0],
+            [500_100.0, 4_400_000.0],
+            [500_000.0, 4_400_100.0],
+            [500_000.0, 4_400_000.0]
+        ]]);
+        let e = err(&collection(vec![feature(
+            "hazard",
+            json!({"type": "Polygon", "coordinates": utm}),
+        )]));
+        assert!(e.contains("projected coordinates (e.g. UTM metres)?"), "{e}");
         let start = feature("start", json!({"type": "Point", "coordinates": [46.75, -91.0]}));
         let e = err(&collection(vec![hazard_rect(), start]));
         assert!(e.contains("feature 1 (start): point: coordinate [46.75, -91]"), "{e}");

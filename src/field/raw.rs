@@ -82,6 +82,29 @@ fn describe(v: &Value) -> String {
     }
 }
 
+/// Names of WGS84 longitude/latitude that old (2008) GeoJSON files may declare in a `crs` member.
+const WGS84_CRS_NAMES: [&str; 4] = [
+    "urn:ogc:def:crs:OGC:1.3:CRS84",
+    "urn:ogc:def:crs:OGC::CRS84",
+    "urn:ogc:def:crs:EPSG::4326",
+    "EPSG:4326",
+];
+
+/// RFC 7946 dropped the `crs` member; a file that still declares one must declare WGS84.
+fn check_crs(file: &str, crs: &Value) -> Result<(), FieldError> {
+    let name = crs
+        .get("properties")
+        .and_then(|p| p.get("name"))
+        .and_then(Value::as_str);
+    match name {
+        Some(n) if WGS84_CRS_NAMES.iter().any(|w| w.eq_ignore_ascii_case(n)) => Ok(()),
+        _ => Err(FieldError::UnsupportedCrs {
+            file: file.to_string(),
+            crs: crs.to_string(),
+        }),
+    }
+}
+
 pub(super) fn read_collection(file: &str, v: &Value) -> Result<Vec<RawFeature>, FieldError> {
     let not_fc = |found: String| FieldError::NotFeatureCollection {
         file: file.to_string(),
@@ -92,6 +115,9 @@ pub(super) fn read_collection(file: &str, v: &Value) -> Result<Vec<RawFeature>, 
         .ok_or_else(|| not_fc(format!("the file holds {}", describe(v))))?;
     if obj.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
         return Err(not_fc(format!("the file holds {}", describe(v))));
+    }
+    if let Some(crs) = obj.get("crs") {
+        check_crs(file, crs)?;
     }
     let features = match obj.get("features") {
         Some(Value::Array(a)) => a,
@@ -276,9 +302,10 @@ impl Reader<'_> {
             });
         }
         if lon.abs() > 180.0 || lat.abs() > 90.0 {
-            let swapped = lat.abs() <= 180.0 && lon.abs() <= 90.0;
-            let hint = if swapped {
+            let hint = if lat.abs() <= 180.0 && lon.abs() <= 90.0 {
                 "; lat/lon swapped? GeoJSON positions are [lon, lat]"
+            } else if lon.abs() > 1000.0 || lat.abs() > 1000.0 {
+                "; projected coordinates (e.g. UTM metres)? GeoJSON positions are WGS84 [lon, lat] in degrees"
             } else {
                 ""
             };
