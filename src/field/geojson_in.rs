@@ -185,7 +185,7 @@ fn non_finite_token_at(text: &str, line: usize, column: usize) -> bool {
     let e = (s..b.len()).find(|&i| !word(b[i])).unwrap_or(b.len());
     let token = String::from_utf8_lossy(&b[s..e]).to_ascii_lowercase();
     let token = token.trim_start_matches(['-', '+']);
-    token.starts_with("nan") || token.starts_with("inf")
+    matches!(token, "nan" | "inf" | "infinity")
 }
 
 /// The datum: centre of the bounding box (degrees) of all hazard outer-ring positions, height 0.
@@ -467,12 +467,18 @@ mod tests {
     fn non_finite_numbers_are_named() {
         let valid = collection(vec![hazard_rect()]);
         let lon = format!("{}", ll(0.0, 0.0)[0]);
-        for bad in ["NaN", "-Infinity", "Infinity", "1e999", "nan"] {
+        for bad in ["NaN", "-Infinity", "Infinity", "1e999", "nan", "-inf"] {
             let text = valid.replacen(&lon, bad, 1);
             let e = err(&text);
             assert!(e.starts_with("field.geojson: line "), "{bad}: {e}");
             assert!(e.contains("non-finite number"), "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn a_bare_word_is_not_taken_for_nan() {
+        let e = err(r#"{"type": "FeatureCollection", "features": [infantry]}"#);
+        assert!(e.contains("not valid JSON: expected value"), "{e}");
     }
 
     #[test]

@@ -7,9 +7,10 @@
 
 use super::error::{FeatureRef, FieldError, Near};
 use crate::geodesy::Datum;
+use geo::coordinate_position::coord_pos_relative_to_ring;
 use geo::coordinate_position::CoordPos;
 use geo::line_intersection::{line_intersection, LineIntersection};
-use geo::{Area, Coord, CoordinatePosition, Line, LineString, Orient, Polygon};
+use geo::{Area, BoundingRect, Coord, Line, LineString, Orient, Polygon, Rect};
 
 /// Smallest area of a hazard or safe polygon (outer ring minus holes), m².
 pub const MIN_POLYGON_AREA_M2: f64 = 1.0;
@@ -38,7 +39,6 @@ pub(super) fn polygon(ctx: &Ctx, at: FeatureRef, rings: Vec<Vec<Coord<f64>>>) ->
         ring_is_simple(ctx, at, k, ring)?;
     }
     let rings: Vec<LineString<f64>> = rings.into_iter().map(LineString::new).collect();
-    let shell = Polygon::new(rings[0].clone(), vec![]);
     for (k, hole) in rings.iter().enumerate().skip(1) {
         let area = Polygon::new(hole.clone(), vec![]).unsigned_area();
         if area < MIN_HOLE_AREA_M2 {
@@ -51,55 +51,69 @@ pub(super) fn polygon(ctx: &Ctx, at: FeatureRef, rings: Vec<Vec<Coord<f64>>>) ->
                 near: ctx.near(hole.0[0]),
             });
         }
-        if let Some((c, how)) = rings_meet(&rings[0], hole) {
-            let how = if how == Meet::Touch { "touches" } else { "crosses" };
-            return Err(FieldError::HoleOutsideShell {
-                file: ctx.file.to_string(),
+    }
+    let file = ctx.file.to_string();
+    if let Some((a, b, c, how)) = rings_meet(&rings) {
+        let near = ctx.near(c);
+        return Err(match (a, how) {
+            (0, Meet::Touch) => FieldError::HoleOutsideShell {
+                file,
                 at,
-                ring: k,
-                how,
-                near: ctx.near(c),
-            });
-        }
-        // No common point: the hole lies wholly inside or wholly outside; one vertex decides.
-        if shell.coordinate_position(&hole.0[0]) != CoordPos::Inside {
+                ring: b,
+                how: "touches",
+                near,
+            },
+            (0, Meet::Cross) => FieldError::HoleOutsideShell {
+                file,
+                at,
+                ring: b,
+                how: "crosses",
+                near,
+            },
+            (_, Meet::Touch) => FieldError::HolesOverlap {
+                file,
+                at,
+                ring_a: a,
+                ring_b: b,
+                how: "touch",
+                near,
+            },
+            (_, Meet::Cross) => FieldError::HolesOverlap {
+                file,
+                at,
+                ring_a: a,
+                ring_b: b,
+                how: "cross",
+                near,
+            },
+        });
+    }
+    // No two rings share a point, so each hole lies wholly inside or wholly outside the outer ring and
+    // every other hole: one vertex decides.
+    for (k, hole) in rings.iter().enumerate().skip(1) {
+        if coord_pos_relative_to_ring(hole.0[0], &rings[0]) != CoordPos::Inside {
+            let near = ctx.near(hole.0[0]);
             return Err(FieldError::HoleOutsideShell {
-                file: ctx.file.to_string(),
+                file,
                 at,
                 ring: k,
                 how: "lies outside",
-                near: ctx.near(hole.0[0]),
+                near,
             });
         }
     }
+    let boxes: Vec<Option<Rect<f64>>> = rings.iter().map(|r| r.bounding_rect()).collect();
     for a in 1..rings.len() {
-        for b in a + 1..rings.len() {
-            if let Some((c, how)) = rings_meet(&rings[a], &rings[b]) {
-                let how = if how == Meet::Touch { "touch" } else { "cross" };
-                let near = ctx.near(c);
+        for b in 1..rings.len() {
+            let inside_box = matches!((boxes[a], boxes[b]), (Some(ra), Some(rb)) if rect_within(ra, rb));
+            if a != b && inside_box && coord_pos_relative_to_ring(rings[a].0[0], &rings[b]) == CoordPos::Inside {
+                let (ring_a, ring_b, near) = (a.min(b), a.max(b), ctx.near(rings[a].0[0]));
+                let how = "are nested (one lies inside the other)";
                 return Err(FieldError::HolesOverlap {
-                    file: ctx.file.to_string(),
+                    file,
                     at,
-                    ring_a: a,
-                    ring_b: b,
-                    how,
-                    near,
-                });
-            }
-            let (pa, pb) = (
-                Polygon::new(rings[a].clone(), vec![]),
-                Polygon::new(rings[b].clone(), vec![]),
-            );
-            let nested = [(&pb, rings[a].0[0]), (&pa, rings[b].0[0])]
-                .into_iter()
-                .find(|(p, c)| p.coordinate_position(c) == CoordPos::Inside);
-            if let Some((_, c)) = nested {
-                let (how, near) = ("are nested (one lies inside the other)", ctx.near(c));
-                return Err(FieldError::HolesOverlap {
-                    file: ctx.file.to_string(),
-                    at,
-                    ring_a: a,
-                    ring_b: b,
+                    ring_a,
+                    ring_b,
                     how,
                     near,
                 });
@@ -184,7 +198,7 @@ fn dist2(a: Coord<f64>, b: Coord<f64>) -> f64 {
 /// A segment of a ring with its bounding box, for the sweep.
 struct Seg {
     line: Line<f64>,
-    /// Which of the (up to two) rings under test.
+    /// Index of the ring the segment belongs to.
     ring: usize,
     /// Index of the segment in its ring.
     idx: usize,
@@ -267,32 +281,39 @@ pub(super) fn self_intersection(ring: &[Coord<f64>]) -> Option<Coord<f64>> {
 /// How two rings meet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Meet {
-    /// In single points where one ring's vertex lies on the other.
+    /// At a point where one ring's vertex lies on the other.
     Touch,
     /// Properly crossing, or sharing a stretch of boundary.
     Cross,
 }
 
-/// The first common point of two closed rings, if any, preferring a crossing.
-pub(super) fn rings_meet(a: &LineString<f64>, b: &LineString<f64>) -> Option<(Coord<f64>, Meet)> {
-    let segs: Vec<Seg> = segments(&a.0, 0).chain(segments(&b.0, 1)).collect();
+/// Where two different closed rings meet, if they do: the two ring indices (smaller first), the point
+/// and how. The first crossing (west to east) is preferred over the first touch.
+pub(super) fn rings_meet(rings: &[LineString<f64>]) -> Option<(usize, usize, Coord<f64>, Meet)> {
+    let segs: Vec<Seg> = rings.iter().enumerate().flat_map(|(k, r)| segments(&r.0, k)).collect();
     let mut touch = None;
     let cross = first_intersection(segs, |s, t, hit| {
         if s.ring == t.ring {
             return None;
         }
+        let found = (s.ring.min(t.ring), s.ring.max(t.ring), hit_point(hit));
         match hit {
-            LineIntersection::SinglePoint {
-                intersection,
-                is_proper: false,
-            } => {
-                touch.get_or_insert(intersection);
+            LineIntersection::SinglePoint { is_proper: false, .. } => {
+                touch.get_or_insert(found);
                 None
             }
-            _ => Some(hit_point(hit)),
+            _ => Some(found),
         }
     });
-    cross.map(|c| (c, Meet::Cross)).or(touch.map(|c| (c, Meet::Touch)))
+    let with = |m| move |(a, b, c)| (a, b, c, m);
+    cross.map(with(Meet::Cross)).or(touch.map(with(Meet::Touch)))
+}
+
+fn rect_within(inner: Rect<f64>, outer: Rect<f64>) -> bool {
+    outer.min().x <= inner.min().x
+        && inner.max().x <= outer.max().x
+        && outer.min().y <= inner.min().y
+        && inner.max().y <= outer.max().y
 }
 
 #[cfg(test)]
