@@ -7,6 +7,15 @@
 use crate::geodesy::Datum;
 use geo::{MultiPolygon, Point};
 
+mod compose;
+mod error;
+mod geojson_in;
+mod raw;
+mod validate;
+
+pub use error::{FeatureRef, Near, Role};
+pub use geojson_in::{load, parse, FieldError};
+
 /// Options of field loading, with their defaults.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FieldOptions {
