@@ -157,6 +157,9 @@ fn candidates(m: &MachineProfile, from: From, to: Pose, kind: PathKind) -> Vec<(
     } else {
         PathType::ALL.iter().map(|t| ManeuverShape::Dubins(*t)).collect()
     };
+    // Negative retreats run on forward first: out of the hazard onto safe ground beyond a lane end.
+    let reach = m.implement_x_m() + m.pivot_radius_m();
+    retreats.extend([-2.0, -reach / 2.0, -reach, -reach - 2.0]);
     let mut out = Vec::new();
     let h = to.heading();
     for &d in &retreats {
@@ -174,14 +177,9 @@ fn candidates(m: &MachineProfile, from: From, to: Pose, kind: PathKind) -> Vec<(
             };
             for &shape in &shapes {
                 let mut mv = Vec::new();
-                if d > 0.0 {
-                    mv.push(Motion::Straight {
-                        from: from.pose,
-                        to: q,
-                        direction: Direction::Reverse,
-                        implement: false,
-                        kind,
-                    });
+                if d != 0.0 {
+                    let direction = if d > 0.0 { Direction::Reverse } else { Direction::Forward };
+                    mv.push(Motion::Straight { from: from.pose, to: q, direction, implement: false, kind });
                 }
                 if !link(&mut mv, m, q, s, shape, kind) {
                     continue;

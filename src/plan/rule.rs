@@ -50,8 +50,32 @@ impl FootprintRule {
         rule
     }
 
-    /// Add allowed ground (a processed strip).
+    /// Side of the tiles large allowed polygons (safe areas) are cut into, metres: the checks then
+    /// only meet the few tiles near the machine.
+    pub const TILE_M: f64 = 25.0;
+
+    /// Add allowed ground; polygons larger than a tile are cut into tiles.
     pub fn allow(&mut self, poly: Polygon<f64>) {
+        let Some(r) = poly.bounding_rect() else { return };
+        if r.width() <= 2.0 * Self::TILE_M && r.height() <= 2.0 * Self::TILE_M {
+            self.insert(poly);
+            return;
+        }
+        let mp = MultiPolygon::new(vec![poly]);
+        let (nx, ny) = ((r.width() / Self::TILE_M).ceil() as usize, (r.height() / Self::TILE_M).ceil() as usize);
+        for i in 0..nx {
+            for j in 0..ny {
+                let x0 = r.min().x + i as f64 * Self::TILE_M;
+                let y0 = r.min().y + j as f64 * Self::TILE_M;
+                let tile = geo::Rect::new((x0, y0), (x0 + Self::TILE_M, y0 + Self::TILE_M)).to_polygon();
+                for p in mp.intersection(&tile).0 {
+                    self.insert(p);
+                }
+            }
+        }
+    }
+
+    fn insert(&mut self, poly: Polygon<f64>) {
         if let Some(env) = envelope(&poly) {
             self.tree.insert(Piece { poly, env });
         }
@@ -70,7 +94,6 @@ impl FootprintRule {
     /// Area of `region` outside the allowed ground (and `extra`), m². Stops early once covered.
     pub fn uncovered_m2(&mut self, region: &Polygon<f64>, extra: Option<&Polygon<f64>>) -> f64 {
         self.checks += 1;
-        let Some(env) = envelope(region) else { return 0.0 };
         let mut rest = MultiPolygon::new(vec![region.clone()]);
         if let Some(e) = extra {
             rest = rest.difference(e);
@@ -78,6 +101,10 @@ impl FootprintRule {
                 return rest.unsigned_area();
             }
         }
+        // Query with what is left: after the strip being processed, only a small piece near the
+        // start of a lane usually remains.
+        let Some(r) = rest.bounding_rect() else { return 0.0 };
+        let env = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
         let mut cands: Vec<&Piece> = self.tree.locate_in_envelope_intersecting(&env).collect();
         // Big overlaps first: the region is usually covered by one or two pieces.
         cands.sort_by(|a, b| overlap(&b.env, &env).total_cmp(&overlap(&a.env, &env)));
