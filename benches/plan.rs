@@ -71,7 +71,10 @@ fn main() {
     if let Ok(dir) = std::fs::read_dir("examples/fields") {
         let mut paths: Vec<_> = dir.filter_map(|e| e.ok()).map(|e| e.path()).collect();
         paths.sort();
-        for path in paths.into_iter().filter(|p| p.extension().is_some_and(|e| e == "geojson")) {
+        for path in paths
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "geojson"))
+        {
             match demine::field::load(&path, &FieldOptions::default()) {
                 Ok(f) => bench(&path.file_name().unwrap().to_string_lossy(), &f, &medium, runs),
                 Err(e) => println!("{}: {e}", path.display()),

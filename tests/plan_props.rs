@@ -12,10 +12,15 @@ use proptest::prelude::*;
 /// A star-shaped polygon: radii at sorted angles around the origin (always simple).
 fn star() -> impl Strategy<Value = Vec<(f64, f64)>> {
     (5usize..10, prop::collection::vec((0.0f64..1.0, 25.0f64..60.0), 10)).prop_map(|(n, pts)| {
-        let mut v: Vec<(f64, f64)> = pts.iter().take(n).enumerate().map(|(i, &(jit, r))| {
-            let a = (i as f64 + 0.8 * jit) / n as f64 * std::f64::consts::TAU;
-            (r * a.cos(), r * a.sin())
-        }).collect();
+        let mut v: Vec<(f64, f64)> = pts
+            .iter()
+            .take(n)
+            .enumerate()
+            .map(|(i, &(jit, r))| {
+                let a = (i as f64 + 0.8 * jit) / n as f64 * std::f64::consts::TAU;
+                (r * a.cos(), r * a.sin())
+            })
+            .collect();
         v.dedup();
         v
     })

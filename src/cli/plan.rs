@@ -42,10 +42,16 @@ pub fn run(a: PlanArgs) -> anyhow::Result<()> {
     if !(a.angle_step_deg.is_finite() && a.angle_step_deg > 0.0 && a.angle_step_deg <= 90.0) {
         anyhow::bail!("--angle-step-deg {}: must be within (0, 90]", a.angle_step_deg);
     }
-    let opts = FieldOptions { safe_margin_m: a.safe_margin_m, max_area_m2: a.max_area_m2 };
+    let opts = FieldOptions {
+        safe_margin_m: a.safe_margin_m,
+        max_area_m2: a.max_area_m2,
+    };
     let field = field::load(&a.field, &opts)?;
     let machine = load_machine(a.machine.as_ref())?;
-    let cfg = PlanConfig { angle_step_deg: a.angle_step_deg, ..PlanConfig::default() };
+    let cfg = PlanConfig {
+        angle_step_deg: a.angle_step_deg,
+        ..PlanConfig::default()
+    };
     let t0 = std::time::Instant::now();
     let plan = plan::plan(&field, &machine, &cfg)?;
     let ms = t0.elapsed().as_secs_f64() * 1e3;

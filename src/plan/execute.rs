@@ -52,20 +52,25 @@ pub struct Executor<'a> {
     pub deferred_passes: usize,
 }
 
+/// Cell size of the checker's raster, metres.
+const MASK_CELL_M: f64 = 0.25;
+
 /// Area of a pass's strip that must remain for it to be worth driving, m².
 const MIN_REMAINING_M2: f64 = 0.01;
 
 impl<'a> Executor<'a> {
+    /// `extent` bounds where the machine will work (the checker's raster covers it).
     pub fn new(
         m: &'a MachineProfile,
         safe: &MultiPolygon<f64>,
         obstacles: MultiPolygon<f64>,
         start: Option<Pose>,
+        extent: geo::Rect<f64>,
     ) -> Self {
         Executor {
             m,
             body: Body::new(m),
-            rule: FootprintRule::new(safe),
+            rule: FootprintRule::new(safe).with_mask(extent, MASK_CELL_M),
             processed: FootprintRule::default(),
             obstacles,
             targets: Vec::new(),
@@ -122,7 +127,13 @@ impl<'a> Executor<'a> {
             _ => PathKind::Transit,
         };
         let mut best: Option<(f64, Vec<Motion>, Polygon<f64>)> = None;
-        for (p, q) in [(a, b), (b, a)] {
+        // The nearer end first: its cost then bounds the search from the other end.
+        let near_a = self.pose.is_none_or(|p| {
+            let c = p.xy();
+            (c.x - a.x).hypot(c.y - a.y) <= (c.x - b.x).hypot(c.y - b.y)
+        });
+        let ends = if near_a { [(a, b), (b, a)] } else { [(b, a), (a, b)] };
+        for (p, q) in ends {
             let len = ((q.x - p.x).powi(2) + (q.y - p.y).powi(2)).sqrt();
             let u = Coord {
                 x: (q.x - p.x) / len,
@@ -146,6 +157,8 @@ impl<'a> Executor<'a> {
             if !motion_allowed(&mut self.rule, &self.body, &lane) {
                 continue;
             }
+            let lane_s = lane.duration_s(self.m);
+            let budget = best.as_ref().map_or(f64::INFINITY, |(c, _, _)| c - lane_s);
             let approach = match self.pose {
                 None => self.rule.covers(&self.body.footprint_polygon(&s)).then(Vec::new),
                 Some(pose) => connect(
@@ -158,6 +171,7 @@ impl<'a> Executor<'a> {
                     },
                     s,
                     kind,
+                    budget,
                 ),
             };
             let Some(mut mv) = approach else { continue };

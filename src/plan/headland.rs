@@ -70,11 +70,11 @@ pub fn passes(site: &Site, m: &MachineProfile, target: usize, cell_base: usize) 
                 let y1 = y0 + m.working_width_m;
                 let tband = f.polygons_to_lane(&band);
                 let forb = f.polygons_to_lane(&site.forbidden);
-                let want: Vec<(f64, f64)> = band_intervals(&tband, la.x - 1e3, lb.x + 1e3, y0, y1, 0.5)
+                let want: Vec<(f64, f64)> = band_intervals(&tband, y0, y1, 0.5)
                     .into_iter()
                     .filter(|iv| iv.0 < lb.x && iv.1 > la.x)
                     .collect();
-                let cuts: Vec<(f64, f64)> = band_intervals(&forb, la.x - 1e3, lb.x + 1e3, y0, y1, 0.0)
+                let cuts: Vec<(f64, f64)> = band_intervals(&forb, y0, y1, 0.0)
                     .into_iter()
                     .map(|(p, q)| (p - 1e-3, q + 1e-3))
                     .collect();

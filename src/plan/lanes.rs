@@ -5,7 +5,7 @@
 //! Bands are spaced evenly at most `working_width − overlap` apart so the configured overlap is a
 //! minimum, and the outermost bands are flush with the region's extent.
 
-use geo::{BooleanOps, BoundingRect, Coord, MultiPolygon, Rect};
+use geo::{BoundingRect, Coord, MultiPolygon};
 
 /// A frame rotated so that lanes run along +x. `angle_rad` is the lane direction in ENU (from east, CCW).
 #[derive(Clone, Copy, Debug)]
@@ -70,27 +70,16 @@ pub fn band_centres(y_min: f64, y_max: f64, width_m: f64, spacing_m: f64) -> Vec
 
 /// x-intervals of the polygons' parts inside the band `[y_lo, y_hi]`, sorted and merged when
 /// closer than `merge_gap_m`.
-pub fn band_intervals(
-    polys: &MultiPolygon<f64>,
-    x_lo: f64,
-    x_hi: f64,
-    y_lo: f64,
-    y_hi: f64,
-    merge_gap_m: f64,
-) -> Vec<(f64, f64)> {
-    let band = MultiPolygon::new(vec![Rect::new((x_lo, y_lo), (x_hi, y_hi)).to_polygon()]);
-    let cut = polys.intersection(&band);
-    let mut iv: Vec<(f64, f64)> = cut
-        .0
-        .iter()
-        .filter_map(|p| p.bounding_rect())
-        .map(|r| (r.min().x, r.max().x))
-        .collect();
-    iv.sort_by(|a, b| a.0.total_cmp(&b.0));
+pub fn band_intervals(polys: &MultiPolygon<f64>, y_lo: f64, y_hi: f64, merge_gap_m: f64) -> Vec<(f64, f64)> {
+    let edges: Vec<_> = polys.0.iter().flat_map(super::scan::edges).collect();
+    merge(super::scan::band_projection(&edges, y_lo, y_hi), merge_gap_m)
+}
+
+fn merge(iv: Vec<(f64, f64)>, gap: f64) -> Vec<(f64, f64)> {
     let mut out: Vec<(f64, f64)> = Vec::with_capacity(iv.len());
     for (a, b) in iv {
         match out.last_mut() {
-            Some(last) if a <= last.1 + merge_gap_m => last.1 = last.1.max(b),
+            Some(last) if a <= last.1 + gap => last.1 = last.1.max(b),
             _ => out.push((a, b)),
         }
     }
@@ -130,16 +119,15 @@ pub fn band_pieces(
     let Some(r) = target.bounding_rect() else {
         return Vec::new();
     };
-    let (x_lo, x_hi) = (r.min().x - 1.0, r.max().x + 1.0);
     let mut out = Vec::new();
     for (band, y) in band_centres(r.min().y, r.max().y, width_m, spacing_m)
         .into_iter()
         .enumerate()
     {
         let (y_lo, y_hi) = (y - width_m / 2.0, y + width_m / 2.0);
-        let want = band_intervals(target, x_lo, x_hi, y_lo, y_hi, 0.5);
+        let want = band_intervals(target, y_lo, y_hi, 0.5);
         // Forbidden zones block the whole processing line: widen by a hair so the strip never touches.
-        let cuts: Vec<(f64, f64)> = band_intervals(forbidden, x_lo, x_hi, y_lo, y_hi, 0.0)
+        let cuts: Vec<(f64, f64)> = band_intervals(forbidden, y_lo, y_hi, 0.0)
             .into_iter()
             .map(|(a, b)| (a - 1e-3, b + 1e-3))
             .collect();
@@ -160,6 +148,7 @@ pub fn band_pieces(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use geo::Rect;
     use proptest::prelude::*;
 
     #[test]

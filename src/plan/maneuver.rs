@@ -31,8 +31,9 @@ pub enum ManeuverShape {
 pub const PIVOT_STEP_RAD: f64 = 10.0 * std::f64::consts::PI / 180.0;
 /// Spacing of sampled poses along curves, metres.
 pub const CURVE_STEP_M: f64 = 0.25;
-/// Most candidates checked per connection before giving up (the cheapest are checked first).
-pub const MAX_CHECKED: usize = 400;
+/// Most candidates checked per connection and per manoeuvre shape before giving up (the cheapest
+/// are checked first).
+pub const MAX_CHECKED_PER_SHAPE: usize = 75;
 
 /// Is `motion` inside the allowed ground? Processing motions may also stand on the strip they process.
 pub fn motion_allowed(rule: &mut FootprintRule, body: &Body, motion: &Motion) -> bool {
@@ -78,8 +79,8 @@ pub struct From {
     pub retreat_m: f64,
 }
 
-/// Motions from `from` to `to`, the cheapest valid candidate, or `None` when none keeps the rule.
-/// `kind` labels the motions (turn or transit).
+/// Motions from `from` to `to`, the cheapest valid candidate costing less than `budget_s`
+/// seconds, or `None` when none keeps the rule. `kind` labels the motions (turn or transit).
 pub fn connect(
     rule: &mut FootprintRule,
     body: &Body,
@@ -87,6 +88,7 @@ pub fn connect(
     from: From,
     to: Pose,
     kind: PathKind,
+    budget_s: f64,
 ) -> Option<Vec<Motion>> {
     if from.pose.distance_m(&to) < 1e-6 {
         let mv: Vec<Motion> = pivot_to(from.pose, to.yaw_rad, kind).into_iter().collect();
@@ -98,7 +100,8 @@ pub fn connect(
     let mut memo: std::collections::HashMap<[i64; 7], bool> = std::collections::HashMap::new();
     cands
         .into_iter()
-        .take(MAX_CHECKED)
+        .take(MAX_CHECKED_PER_SHAPE * if m.min_turn_radius_m > 0.0 { 6 } else { 2 })
+        .take_while(|(cost, _)| *cost < budget_s)
         .map(|(_, motions)| motions)
         .find(|motions| {
             motions.iter().all(|mo| {
@@ -178,8 +181,18 @@ fn candidates(m: &MachineProfile, from: From, to: Pose, kind: PathKind) -> Vec<(
             for &shape in &shapes {
                 let mut mv = Vec::new();
                 if d != 0.0 {
-                    let direction = if d > 0.0 { Direction::Reverse } else { Direction::Forward };
-                    mv.push(Motion::Straight { from: from.pose, to: q, direction, implement: false, kind });
+                    let direction = if d > 0.0 {
+                        Direction::Reverse
+                    } else {
+                        Direction::Forward
+                    };
+                    mv.push(Motion::Straight {
+                        from: from.pose,
+                        to: q,
+                        direction,
+                        implement: false,
+                        kind,
+                    });
                 }
                 if !link(&mut mv, m, q, s, shape, kind) {
                     continue;
@@ -279,6 +292,7 @@ mod tests {
             from,
             Pose::new(0.0, 5.0, std::f64::consts::PI),
             PathKind::Turn,
+            f64::INFINITY,
         )
         .expect("open ground");
         assert!(mv.iter().any(|x| matches!(x, Motion::Pivot { .. })));
@@ -297,7 +311,7 @@ mod tests {
             retreat_m: 40.0,
         };
         let to = Pose::new(1.6, -3.0, std::f64::consts::FRAC_PI_2);
-        let mv = connect(&mut rule, &body, &m, from, to, PathKind::Turn).expect("reverse then shift");
+        let mv = connect(&mut rule, &body, &m, from, to, PathKind::Turn, f64::INFINITY).expect("reverse then shift");
         assert!(matches!(
             mv[0],
             Motion::Straight {
@@ -319,7 +333,16 @@ mod tests {
             pose: Pose::new(0.0, 35.0, std::f64::consts::FRAC_PI_2),
             retreat_m: 30.0,
         };
-        assert!(connect(&mut rule, &body, &m, from, Pose::new(5.0, 0.0, 0.0), PathKind::Turn).is_none());
+        assert!(connect(
+            &mut rule,
+            &body,
+            &m,
+            from,
+            Pose::new(5.0, 0.0, 0.0),
+            PathKind::Turn,
+            f64::INFINITY
+        )
+        .is_none());
     }
 
     #[test]
@@ -338,6 +361,7 @@ mod tests {
             from,
             Pose::new(0.0, 3.0, std::f64::consts::PI),
             PathKind::Turn,
+            f64::INFINITY,
         )
         .expect("open ground");
         assert!(mv.iter().any(|x| matches!(x, Motion::Curve { .. })));

@@ -24,11 +24,13 @@ pub mod gapfill;
 pub mod headland;
 pub mod lanes;
 pub mod maneuver;
+pub mod mask;
 pub mod motion;
 pub mod objective;
 pub mod output;
 pub mod pose;
 pub mod rule;
+pub mod scan;
 pub mod site;
 
 use crate::field::Field;
@@ -105,6 +107,8 @@ pub struct Plan {
     pub unreachable_passes: usize,
     /// Footprint-rule containment checks made while planning.
     pub rule_checks: u64,
+    /// Of which the checker's raster answered alone.
+    pub rule_fast_answers: u64,
 }
 
 impl Plan {
@@ -209,7 +213,7 @@ pub fn plan_strategy(
     angle_rad: f64,
     access: Option<&access::Access>,
 ) -> Plan {
-    let mut ex = Executor::new(m, &site.safe, site.obstacles.clone(), site.start);
+    let mut ex = Executor::new(m, &site.safe, site.obstacles.clone(), site.start, site.extent());
     let workable = site.workable();
     let hazard_t = ex.add_target(workable.clone());
     let mut cell_base = 0;
@@ -291,6 +295,7 @@ fn finish(
         time,
         unreachable_passes: unreachable,
         rule_checks: ex.rule.checks,
+        rule_fast_answers: ex.rule.fast_answers,
         motions: ex.motions,
     }
 }
@@ -323,7 +328,7 @@ pub fn plan_gap_fill(
     let mut site = Site::new(field, m);
     site.start = Some(pose);
     let allowed = site.safe.union(processed);
-    let mut ex = Executor::new(m, &allowed, site.obstacles.clone(), Some(pose));
+    let mut ex = Executor::new(m, &allowed, site.obstacles.clone(), Some(pose), site.extent());
     for p in &processed.0 {
         ex.processed.allow(p.clone());
     }
@@ -359,6 +364,7 @@ pub fn plan_gap_fill(
         time,
         unreachable_passes: unreachable,
         rule_checks: ex.rule.checks,
+        rule_fast_answers: ex.rule.fast_answers,
         motions: ex.motions,
     }
 }

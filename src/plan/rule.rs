@@ -32,6 +32,9 @@ fn envelope(p: &Polygon<f64>) -> Option<AABB<[f64; 2]>> {
 #[derive(Clone, Debug, Default)]
 pub struct FootprintRule {
     tree: RTree<Piece>,
+    mask: Option<super::mask::CoverMask>,
+    /// Checks answered by the raster alone.
+    pub fast_answers: u64,
     /// Number of containment checks answered (for the planner's statistics).
     pub checks: u64,
 }
@@ -62,7 +65,10 @@ impl FootprintRule {
             return;
         }
         let mp = MultiPolygon::new(vec![poly]);
-        let (nx, ny) = ((r.width() / Self::TILE_M).ceil() as usize, (r.height() / Self::TILE_M).ceil() as usize);
+        let (nx, ny) = (
+            (r.width() / Self::TILE_M).ceil() as usize,
+            (r.height() / Self::TILE_M).ceil() as usize,
+        );
         for i in 0..nx {
             for j in 0..ny {
                 let x0 = r.min().x + i as f64 * Self::TILE_M;
@@ -75,7 +81,21 @@ impl FootprintRule {
         }
     }
 
+    /// Speed up later checks inside `area` with a raster of about `cell_m` (see [`super::mask`]);
+    /// polygons already held are marked.
+    pub fn with_mask(mut self, area: geo::Rect<f64>, cell_m: f64) -> Self {
+        let mut mask = super::mask::CoverMask::new(area, cell_m);
+        for p in self.tree.iter() {
+            mask.allow(&p.poly);
+        }
+        self.mask = Some(mask);
+        self
+    }
+
     fn insert(&mut self, poly: Polygon<f64>) {
+        if let Some(m) = &mut self.mask {
+            m.allow(&poly);
+        }
         if let Some(env) = envelope(&poly) {
             self.tree.insert(Piece { poly, env });
         }
@@ -99,6 +119,22 @@ impl FootprintRule {
             rest = rest.difference(e);
             if rest.unsigned_area() < Self::TOLERANCE_M2 {
                 return rest.unsigned_area();
+            }
+        }
+        if let Some(mask) = &self.mask {
+            let probe = if rest.0.len() == 1 { Some(&rest.0[0]) } else { None };
+            if let Some(p) = probe {
+                match mask.verdict(p) {
+                    super::mask::Verdict::Inside => {
+                        self.fast_answers += 1;
+                        return 0.0;
+                    }
+                    super::mask::Verdict::Outside => {
+                        self.fast_answers += 1;
+                        return f64::INFINITY;
+                    }
+                    super::mask::Verdict::Unknown => {}
+                }
             }
         }
         // Query with what is left: after the strip being processed, only a small piece near the

@@ -59,6 +59,19 @@ impl Site {
         d
     }
 
+    /// Where the machine may work: the hazard's bounding box grown by 60 m.
+    pub fn extent(&self) -> geo::Rect<f64> {
+        use geo::BoundingRect;
+        let r = self
+            .hazard
+            .bounding_rect()
+            .unwrap_or(geo::Rect::new((0.0, 0.0), (1.0, 1.0)));
+        geo::Rect::new(
+            (r.min().x - 60.0, r.min().y - 60.0),
+            (r.max().x + 60.0, r.max().y + 60.0),
+        )
+    }
+
     /// Hazard ground that can be processed: the hazard minus the forbidden zones.
     pub fn workable(&self) -> MultiPolygon<f64> {
         self.hazard.difference(&self.forbidden)
