@@ -49,13 +49,29 @@ pub fn plan(site: &Site, m: &MachineProfile) -> Option<Access> {
     let (ls, lh) = (f.to_lane(ps), f.to_lane(ph));
     let width = turn_band_m(m) + m.working_width_m;
     let hz = f.polygons_to_lane(&site.hazard).bounding_rect()?;
-    // Lateral position: the middle of where safe area and hazard face each other, kept inside the
-    // safe area's extent so that every corridor pass can start from it.
-    let sf = f.polygons_to_lane(&site.safe).bounding_rect()?;
-    let (lo, hi) = (sf.min().y.max(hz.min().y), sf.max().y.min(hz.max().y));
-    let mut y = if lo < hi { (lo + hi) / 2.0 } else { (ls.y + lh.y) / 2.0 };
-    if sf.height() > width {
-        y = y.clamp(sf.min().y + width / 2.0, sf.max().y - width / 2.0);
+    // Lateral position: at the safe area's closest point, moved sideways so that the corridor lies
+    // within the safe ground behind it (where each corridor pass starts with the machine on it).
+    let behind = super::headland::turn_band_m(m);
+    let span = |x: f64| -> Vec<(f64, f64)> {
+        // the safe area's extent across the axis at distance x along it (a vertical scanline)
+        use geo::MapCoords;
+        let swapped = f.polygons_to_lane(&site.safe).map_coords(|c| Coord { x: c.y, y: c.x });
+        let edges: Vec<_> = swapped.0.iter().flat_map(super::scan::edges).collect();
+        super::scan::chord(&edges, x)
+    };
+    let near = span(ls.x - 0.05);
+    let deep = span(ls.x - behind);
+    let mut y = ls.y;
+    if let Some(&(lo, hi)) = near.iter().find(|iv| iv.0 <= ls.y + 1e-6 && ls.y <= iv.1 + 1e-6) {
+        let (lo, hi) = deep
+            .iter()
+            .filter(|d| d.0 < hi && d.1 > lo)
+            .fold((lo, hi), |acc, d| (acc.0.max(d.0), acc.1.min(d.1)));
+        y = if hi - lo > width {
+            ls.y.clamp(lo + width / 2.0, hi - width / 2.0)
+        } else {
+            (lo + hi) / 2.0
+        };
     }
     let to_enu = |r: Rect<f64>| MultiPolygon::new(vec![r.to_polygon()]).map_coords_enu(&f);
     let corridor_rect = to_enu(Rect::new((ls.x - 1.0, y - width / 2.0), (lh.x + 1.0, y + width / 2.0)));

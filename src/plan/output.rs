@@ -54,11 +54,8 @@ impl Summary {
 
 fn ll(datum: &Datum, c: Coord<f64>) -> Value {
     let p = datum.to_latlon_2d(c.x, c.y);
-    json!([round9(p.lon_deg), round9(p.lat_deg)])
-}
-
-fn round9(v: f64) -> f64 {
-    (v * 1e9).round() / 1e9
+    // full precision: rounding can turn a hole that touches its shell at a point into a crossing
+    json!([p.lon_deg, p.lat_deg])
 }
 
 fn ring(datum: &Datum, r: &geo::LineString<f64>) -> Value {
