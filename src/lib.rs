@@ -9,6 +9,7 @@
 //! - `ros`: the ROS 2 nodes (r2r); needs a sourced ROS 2 Jazzy install to build.
 //! - `ros-doc-only`: the same code against r2r's doc-only bindings, so it type-checks anywhere.
 
+pub mod can;
 pub mod field;
 pub mod geodesy;
 pub mod machine;

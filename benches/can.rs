@@ -1,0 +1,2 @@
+//! CAN benchmarks (filled in below).
+fn main() {}

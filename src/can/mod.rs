@@ -1,0 +1,15 @@
+//! CAN: frames, the SLCAN codec, the vehicle protocol described by `can/vehicle.dbc`, the serial
+//! bridge to a USB-SLCAN adapter, and a simulated adapter + vehicle ECU on a pseudo-terminal.
+//!
+//! Plain types with no I/O and no clock: [`frame`], [`slcan`], [`slcan_stream`], [`adapter`],
+//! [`dbc`], [`protocol`], [`ecu`], [`sim_adapter`]. Hosts that move bytes: [`port`] (a blocking
+//! SLCAN port on `serialport`), [`bridge`] (the vehicle link with heartbeat, priorities and
+//! reconnection) and [`pty`] (serves the simulated ECU on a pty). [`link::VehicleLink`] is the
+//! narrow trait the rest of the stack talks to.
+
+pub mod adapter;
+pub mod dbc;
+mod dbc_parse;
+pub mod frame;
+pub mod slcan;
+pub mod slcan_stream;
