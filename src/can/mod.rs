@@ -11,5 +11,6 @@ pub mod adapter;
 pub mod dbc;
 mod dbc_parse;
 pub mod frame;
+pub mod protocol;
 pub mod slcan;
 pub mod slcan_stream;
