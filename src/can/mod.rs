@@ -8,9 +8,14 @@
 //! narrow trait the rest of the stack talks to.
 
 pub mod adapter;
+pub mod ecu;
 pub mod dbc;
 mod dbc_parse;
 pub mod frame;
 pub mod protocol;
+pub mod pty;
+pub mod sim_adapter;
+pub mod sim_bus;
 pub mod slcan;
 pub mod slcan_stream;
+pub mod vehicle_model;
