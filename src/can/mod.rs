@@ -8,10 +8,13 @@
 //! narrow trait the rest of the stack talks to.
 
 pub mod adapter;
+pub mod bridge;
 pub mod ecu;
 pub mod dbc;
 mod dbc_parse;
 pub mod frame;
+pub mod link;
+pub mod port;
 pub mod protocol;
 pub mod pty;
 pub mod sim_adapter;
