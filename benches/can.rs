@@ -19,8 +19,9 @@ use demine::can::slcan::{encode_frame, AdapterReply};
 use demine::can::slcan_stream::SlcanDecoder;
 
 fn codec() {
-    let frames: Vec<CanFrame> =
-        (0..4096u32).map(|i| CanFrame::extended(0x0CFF_0000 | i, &i.to_le_bytes().repeat(2)).unwrap()).collect();
+    let frames: Vec<CanFrame> = (0..4096u32)
+        .map(|i| CanFrame::extended(0x0CFF_0000 | i, &i.to_le_bytes().repeat(2)).unwrap())
+        .collect();
     let mut stream = Vec::new();
     let rounds = 200;
     let t = Instant::now();
@@ -59,7 +60,10 @@ fn codec() {
         (stream.len() * rounds) as f64 / dec.as_secs_f64() / 1e6,
         dec.as_nanos() as f64 / n
     );
-    let cmd = VehicleCommand::Drive(DriveCommand { left_mps: 0.42, right_mps: -0.17 });
+    let cmd = VehicleCommand::Drive(DriveCommand {
+        left_mps: 0.42,
+        right_mps: -0.17,
+    });
     let reps = 200_000;
     let t = Instant::now();
     for _ in 0..reps {
@@ -67,7 +71,10 @@ fn codec() {
         black_box(VehicleCommand::decode(&f).unwrap());
     }
     let e = t.elapsed();
-    println!("dbc protocol: encode+decode DriveCommand {:.0} ns", e.as_nanos() as f64 / f64::from(reps));
+    println!(
+        "dbc protocol: encode+decode DriveCommand {:.0} ns",
+        e.as_nanos() as f64 / f64::from(reps)
+    );
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -84,8 +91,12 @@ fn latency(
 ) {
     let dir = tempfile::tempdir().unwrap();
     let link_path = dir.path().join("ttyBENCH");
-    let sim =
-        SimEcuHost::spawn(SimEcuConfig { bus_load: 1.0, link: Some(link_path.clone()), ..Default::default() }).unwrap();
+    let sim = SimEcuHost::spawn(SimEcuConfig {
+        bus_load: 1.0,
+        link: Some(link_path.clone()),
+        ..Default::default()
+    })
+    .unwrap();
     let mut link = BridgeLink::spawn(config(BridgeConfig::new(PortConfig::new(&link_path)))).unwrap();
     let until = Instant::now() + Duration::from_secs(20);
     while !link.status().connected {
@@ -134,20 +145,35 @@ fn main() {
     let quick = std::env::args().any(|a| a == "--quick") || std::env::var_os("DEMINE_BENCH_QUICK").is_some();
     let samples = if quick { 30 } else { 300 };
     codec();
-    let drive = |i: usize| VehicleCommand::Drive(DriveCommand { left_mps: (i % 2000) as f64 * 0.001, right_mps: 0.0 });
+    let drive = |i: usize| {
+        VehicleCommand::Drive(DriveCommand {
+            left_mps: (i % 2000) as f64 * 0.001,
+            right_mps: 0.0,
+        })
+    };
     let drive_is = |i: usize, f: &CanFrame| {
         VehicleCommand::decode(f).ok().flatten() == Some(drive(i)) && f.raw_id() == 0x0CFF_102A
     };
     latency(
         "drive (no repeats, never rate-limited)",
-        |c| BridgeConfig { drive_hold: Duration::ZERO, ..c },
+        |c| BridgeConfig {
+            drive_hold: Duration::ZERO,
+            ..c
+        },
         samples,
         drive,
         drive_is,
     );
     latency("drive (default: repeated every 20 ms)", |c| c, samples, drive, drive_is);
-    let estop = |i: usize| VehicleCommand::EStop { stop: i % 2 == 0, reason: EStopReason::Operator };
-    latency("e-stop (priority 0)", |c| c, samples, estop, |i, f| {
-        VehicleCommand::decode(f).ok().flatten() == Some(estop(i))
-    });
+    let estop = |i: usize| VehicleCommand::EStop {
+        stop: i % 2 == 0,
+        reason: EStopReason::Operator,
+    };
+    latency(
+        "e-stop (priority 0)",
+        |c| c,
+        samples,
+        estop,
+        |i, f| VehicleCommand::decode(f).ok().flatten() == Some(estop(i)),
+    );
 }

@@ -7,16 +7,44 @@ use demine::can::protocol::*;
 use proptest::prelude::*;
 
 fn hex(s: &str) -> Vec<u8> {
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 fn commands() -> Vec<(VehicleCommand, u32, &'static str)> {
     vec![
-        (VehicleCommand::EStop { stop: true, reason: EStopReason::Detonation }, 0x00FF002A, "0103"),
-        (VehicleCommand::Heartbeat { counter: 17, mode: HostMode::Auto }, 0x0CFF012A, "1102"),
-        (VehicleCommand::Drive(DriveCommand { left_mps: -1.5, right_mps: 2.0 }), 0x0CFF102A, "24fad007"),
         (
-            VehicleCommand::Implement(ImplementCommand { rotor_enable: true, rotor_rpm: 600.0, depth_m: 0.25 }),
+            VehicleCommand::EStop {
+                stop: true,
+                reason: EStopReason::Detonation,
+            },
+            0x00FF002A,
+            "0103",
+        ),
+        (
+            VehicleCommand::Heartbeat {
+                counter: 17,
+                mode: HostMode::Auto,
+            },
+            0x0CFF012A,
+            "1102",
+        ),
+        (
+            VehicleCommand::Drive(DriveCommand {
+                left_mps: -1.5,
+                right_mps: 2.0,
+            }),
+            0x0CFF102A,
+            "24fad007",
+        ),
+        (
+            VehicleCommand::Implement(ImplementCommand {
+                rotor_enable: true,
+                rotor_rpm: 600.0,
+                depth_m: 0.25,
+            }),
             0x0CFF112A,
             "01b004fa00",
         ),
@@ -25,7 +53,14 @@ fn commands() -> Vec<(VehicleCommand, u32, &'static str)> {
 
 fn feedback() -> Vec<(VehicleFeedback, u32, &'static str)> {
     vec![
-        (VehicleFeedback::TrackSpeeds { left_mps: 0.139, right_mps: -0.139 }, 0x0CFF2010, "8b0075ff"),
+        (
+            VehicleFeedback::TrackSpeeds {
+                left_mps: 0.139,
+                right_mps: -0.139,
+            },
+            0x0CFF2010,
+            "8b0075ff",
+        ),
         (
             VehicleFeedback::Implement(ImplementStatus {
                 rotor_rpm: 612.5,
@@ -47,7 +82,14 @@ fn feedback() -> Vec<(VehicleFeedback, u32, &'static str)> {
             0x18FF2210,
             "f13c8350c400",
         ),
-        (VehicleFeedback::Detonation { shock_peak_g: 73.5, count: 2 }, 0x08FF2310, "df0202"),
+        (
+            VehicleFeedback::Detonation {
+                shock_peak_g: 73.5,
+                count: 2,
+            },
+            0x08FF2310,
+            "df0202",
+        ),
         (
             VehicleFeedback::Faults(FaultFlags {
                 heartbeat_lost: true,
@@ -76,7 +118,11 @@ fn feedback() -> Vec<(VehicleFeedback, u32, &'static str)> {
 fn golden_bytes_for_every_command() {
     for (cmd, id, bytes) in commands() {
         let f = cmd.encode().unwrap();
-        assert_eq!((f.raw_id(), f.is_extended(), f.data()), (id, true, &hex(bytes)[..]), "{cmd:?}");
+        assert_eq!(
+            (f.raw_id(), f.is_extended(), f.data()),
+            (id, true, &hex(bytes)[..]),
+            "{cmd:?}"
+        );
         assert_eq!(VehicleCommand::decode(&f).unwrap(), Some(cmd));
         assert_eq!(VehicleFeedback::decode(&f).unwrap(), None);
     }
@@ -89,7 +135,11 @@ fn golden_bytes_for_every_feedback() {
         assert_eq!((f.raw_id(), f.data()), (id, &hex(bytes)[..]), "{fb:?}");
         let back = VehicleFeedback::decode(&f).unwrap().unwrap();
         assert_eq!(back.message_name(), fb.message_name());
-        assert_eq!(back.encode().unwrap(), f, "decoded {back:?} re-encodes to the same bytes");
+        assert_eq!(
+            back.encode().unwrap(),
+            f,
+            "decoded {back:?} re-encodes to the same bytes"
+        );
     }
 }
 
@@ -105,7 +155,10 @@ fn golden_vectors_cover_every_message() {
 
 #[test]
 fn out_of_range_commands_are_refused_not_clamped() {
-    let too_fast = VehicleCommand::Drive(DriveCommand { left_mps: 3.5, right_mps: 0.0 });
+    let too_fast = VehicleCommand::Drive(DriveCommand {
+        left_mps: 3.5,
+        right_mps: 0.0,
+    });
     let e = too_fast.encode().unwrap_err().to_string();
     assert!(e.contains("LeftTrackSpeedCmd") && e.contains("3.5"), "{e}");
 }
@@ -128,8 +181,19 @@ fn every_signal_has_units_or_is_a_count_and_round_trips_at_its_bounds() {
                 let f = m
                     .encode_with(|o| Some(if o.name == s.name { v } else { o.min.max(0.0).min(o.max) }))
                     .unwrap();
-                let got = m.decode(f.data()).unwrap().into_iter().find(|(o, _)| o.name == s.name).unwrap().1;
-                assert!((got - v).abs() <= s.factor.abs() / 2.0 + 1e-9, "{}.{}: {v} -> {got}", m.name, s.name);
+                let got = m
+                    .decode(f.data())
+                    .unwrap()
+                    .into_iter()
+                    .find(|(o, _)| o.name == s.name)
+                    .unwrap()
+                    .1;
+                assert!(
+                    (got - v).abs() <= s.factor.abs() / 2.0 + 1e-9,
+                    "{}.{}: {v} -> {got}",
+                    m.name,
+                    s.name
+                );
             }
         }
     }

@@ -34,11 +34,18 @@ fn wait_sim(sim: &SimEcuHost, what: &str, cond: impl Fn(&SimSnapshot) -> bool) -
 }
 
 fn drive(l: f64, r: f64) -> VehicleCommand {
-    VehicleCommand::Drive(DriveCommand { left_mps: l, right_mps: r })
+    VehicleCommand::Drive(DriveCommand {
+        left_mps: l,
+        right_mps: r,
+    })
 }
 
 fn rotor(rpm: f64) -> VehicleCommand {
-    VehicleCommand::Implement(ImplementCommand { rotor_enable: true, rotor_rpm: rpm, depth_m: 0.2 })
+    VehicleCommand::Implement(ImplementCommand {
+        rotor_enable: true,
+        rotor_rpm: rpm,
+        depth_m: 0.2,
+    })
 }
 
 /// Keeps sending `cmds` every 50 ms from a helper thread until `cond` holds.
@@ -56,12 +63,20 @@ fn keep_sending(link: &BridgeLink, cmds: &[VehicleCommand], what: &str, mut cond
 fn sim(profile: AdapterProfile) -> (SimEcuHost, tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let link = dir.path().join("ttyCAN0");
-    let host = SimEcuHost::spawn(SimEcuConfig { profile, link: Some(link.clone()), ..Default::default() }).unwrap();
+    let host = SimEcuHost::spawn(SimEcuConfig {
+        profile,
+        link: Some(link.clone()),
+        ..Default::default()
+    })
+    .unwrap();
     (host, dir, link)
 }
 
 fn bridge(path: &std::path::Path, profile: AdapterProfile) -> BridgeLink {
-    let port = PortConfig { profile, ..PortConfig::new(path) };
+    let port = PortConfig {
+        profile,
+        ..PortConfig::new(path)
+    };
     BridgeLink::spawn(BridgeConfig::new(port)).unwrap()
 }
 
@@ -75,7 +90,11 @@ fn bridge_and_simulated_ecu_exchange_commands_and_feedback() {
             v.left_mps > 0.45 && v.right_mps < -0.25 && v.rotor_rpm > 100.0
         });
         let s = sim.snapshot();
-        assert_eq!((s.mode, s.stop_reason), (VehicleMode::Manual, StopReason::None), "{profile:?}");
+        assert_eq!(
+            (s.mode, s.stop_reason),
+            (VehicleMode::Manual, StopReason::None),
+            "{profile:?}"
+        );
         // Feedback reaches the host, typed and timestamped.
         let mut seen_speed = false;
         let mut seen_heartbeat = false;
@@ -86,7 +105,10 @@ fn bridge_and_simulated_ecu_exchange_commands_and_feedback() {
             while let Some(ev) = link.try_recv() {
                 match ev.feedback {
                     VehicleFeedback::TrackSpeeds { left_mps, .. } if left_mps > 0.4 => seen_speed = true,
-                    VehicleFeedback::Heartbeat { mode: VehicleMode::Manual, .. } => seen_heartbeat = true,
+                    VehicleFeedback::Heartbeat {
+                        mode: VehicleMode::Manual,
+                        ..
+                    } => seen_heartbeat = true,
                     _ => {}
                 }
                 assert!(ev.received <= Instant::now());
@@ -98,7 +120,9 @@ fn bridge_and_simulated_ecu_exchange_commands_and_feedback() {
         // Dropping the link says goodbye (counter 255): the vehicle stops at once, with the reason.
         drop(link);
         wait_sim(&sim, "shutdown stop", |s| s.stop_reason == StopReason::HostShutdown);
-        wait_sim(&sim, "tracks stopped", |s| s.vehicle.left_mps == 0.0 && !s.vehicle.rotor_enabled);
+        wait_sim(&sim, "tracks stopped", |s| {
+            s.vehicle.left_mps == 0.0 && !s.vehicle.rotor_enabled
+        });
     }
 }
 
@@ -106,12 +130,26 @@ fn bridge_and_simulated_ecu_exchange_commands_and_feedback() {
 fn estop_goes_first_and_stays_latched() {
     let (sim, _dir, link_path) = sim(AdapterProfile::Lawicel);
     let link = bridge(&link_path, AdapterProfile::Lawicel);
-    keep_sending(&link, &[drive(0.4, 0.4)], "motion", || sim.snapshot().vehicle.left_mps > 0.3);
-    link.send(VehicleCommand::EStop { stop: true, reason: EStopReason::Operator }).unwrap();
-    keep_sending(&link, &[drive(0.4, 0.4)], "e-stop", || sim.snapshot().mode == VehicleMode::EStop);
+    keep_sending(&link, &[drive(0.4, 0.4)], "motion", || {
+        sim.snapshot().vehicle.left_mps > 0.3
+    });
+    link.send(VehicleCommand::EStop {
+        stop: true,
+        reason: EStopReason::Operator,
+    })
+    .unwrap();
+    keep_sending(&link, &[drive(0.4, 0.4)], "e-stop", || {
+        sim.snapshot().mode == VehicleMode::EStop
+    });
     wait_sim(&sim, "braked", |s| s.vehicle.left_mps == 0.0);
-    link.send(VehicleCommand::EStop { stop: false, reason: EStopReason::Operator }).unwrap();
-    wait_sim(&sim, "released", |s| s.mode == VehicleMode::Manual && s.stop_reason == StopReason::None);
+    link.send(VehicleCommand::EStop {
+        stop: false,
+        reason: EStopReason::Operator,
+    })
+    .unwrap();
+    wait_sim(&sim, "released", |s| {
+        s.mode == VehicleMode::Manual && s.stop_reason == StopReason::None
+    });
 }
 
 #[test]
@@ -120,32 +158,51 @@ fn vehicle_stops_when_the_host_process_is_killed() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_demine"))
         .args(["can", "drive", "--port"])
         .arg(&link_path)
-        .args(["--left", "0.6", "--right", "0.6", "--rotor-rpm", "600", "--depth", "0.2"])
+        .args([
+            "--left",
+            "0.6",
+            "--right",
+            "0.6",
+            "--rotor-rpm",
+            "600",
+            "--depth",
+            "0.2",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let moving = wait_sim(&sim, "the host to drive", |s| s.vehicle.left_mps > 0.5 && s.vehicle.rotor_rpm > 300.0);
+    let moving = wait_sim(&sim, "the host to drive", |s| {
+        s.vehicle.left_mps > 0.5 && s.vehicle.rotor_rpm > 300.0
+    });
     assert_eq!(moving.mode, VehicleMode::Manual);
     child.kill().unwrap(); // SIGKILL: no goodbye, the heartbeat just stops
     child.wait().unwrap();
     let stopped = wait_sim(&sim, "the watchdog", |s| s.stop_reason == StopReason::HeartbeatTimeout);
     assert_eq!(stopped.mode, VehicleMode::SafeStop);
     assert!(stopped.ecu.watchdog_trips >= 1);
-    let s = wait_sim(&sim, "tracks at rest", |s| s.vehicle.left_mps == 0.0 && s.vehicle.right_mps == 0.0);
+    let s = wait_sim(&sim, "tracks at rest", |s| {
+        s.vehicle.left_mps == 0.0 && s.vehicle.right_mps == 0.0
+    });
     assert!(!s.vehicle.rotor_enabled, "rotor drive off, running down");
-    let later = wait_sim(&sim, "rotor running down", |x| x.vehicle.rotor_rpm < s.vehicle.rotor_rpm);
+    let later = wait_sim(&sim, "rotor running down", |x| {
+        x.vehicle.rotor_rpm < s.vehicle.rotor_rpm
+    });
     assert_eq!(later.stop_reason, StopReason::HeartbeatTimeout, "reason still reported");
     // A new host process can take over the same device (the killed one held TIOCEXCL).
     let link = bridge(&link_path, AdapterProfile::Lawicel);
-    keep_sending(&link, &[drive(0.2, 0.2)], "a new host to drive", || sim.snapshot().vehicle.left_mps > 0.15);
+    keep_sending(&link, &[drive(0.2, 0.2)], "a new host to drive", || {
+        sim.snapshot().vehicle.left_mps > 0.15
+    });
 }
 
 #[test]
 fn unplugging_and_replugging_the_adapter_recovers() {
     let (sim, _dir, link_path) = sim(AdapterProfile::Lawicel);
     let link = bridge(&link_path, AdapterProfile::Lawicel);
-    keep_sending(&link, &[drive(0.3, 0.3)], "first connection", || link.status().connected);
+    keep_sending(&link, &[drive(0.3, 0.3)], "first connection", || {
+        link.status().connected
+    });
     let before = sim.slave_path();
     sim.replug();
     wait_for("the link to notice", || link.status().losses >= 1);
@@ -160,7 +217,11 @@ fn unplugging_and_replugging_the_adapter_recovers() {
 #[test]
 fn simulated_adapter_survives_garbage_overlong_lines_and_wrong_dlcs() {
     let (sim, _dir, link_path) = sim(AdapterProfile::Usbtin);
-    let mut tty = std::fs::OpenOptions::new().read(true).write(true).open(&link_path).unwrap();
+    let mut tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&link_path)
+        .unwrap();
     let mut input = b"\x00\xff\xfe garbage\r\n\x07".to_vec();
     input.extend(std::iter::repeat_n(b'T', 5000));
     input.extend_from_slice(b"\rW2a00\rG21\rS6\rO\r");
@@ -170,9 +231,16 @@ fn simulated_adapter_survives_garbage_overlong_lines_and_wrong_dlcs() {
     tty.write_all(&input).unwrap();
     let s = wait_sim(&sim, "the valid heartbeat", |s| s.ecu.heartbeats >= 1);
     assert!(s.adapter.overlong >= 1 && s.adapter.malformed >= 3, "{:?}", s.adapter);
-    assert!(s.refused >= 3, "W, G, garbage and DLC 9 refused with BEL: {}", s.refused);
+    assert!(
+        s.refused >= 3,
+        "W, G, garbage and DLC 9 refused with BEL: {}",
+        s.refused
+    );
     wait_sim(&sim, "the wrong DLC counted", |s| s.ecu.bad_frames >= 1);
-    assert!(matches!(sim.snapshot().mode, VehicleMode::Auto | VehicleMode::SafeStop), "the heartbeat was obeyed");
+    assert!(
+        matches!(sim.snapshot().mode, VehicleMode::Auto | VehicleMode::SafeStop),
+        "the heartbeat was obeyed"
+    );
     // The adapter still answers and streams frames.
     let mut buf = [0u8; 256];
     let fd = tty.as_fd().try_clone_to_owned().unwrap();
@@ -191,7 +259,10 @@ fn bridge_survives_a_hostile_adapter() {
     nix::sys::termios::tcsetattr(&pty.slave, nix::sys::termios::SetArg::TCSANOW, &t).unwrap();
     let path = nix::unistd::ttyname(&pty.slave).unwrap();
     let master = std::fs::File::from(pty.master);
-    let port = PortConfig { exclusive: false, ..PortConfig::new(&path) };
+    let port = PortConfig {
+        exclusive: false,
+        ..PortConfig::new(&path)
+    };
     let mut link = BridgeLink::spawn(BridgeConfig::new(port)).unwrap();
     let heartbeat = VehicleFeedback::Heartbeat {
         counter: 7,

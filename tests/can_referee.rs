@@ -23,7 +23,9 @@ fn dbc() -> PathBuf {
 }
 
 fn referee(script: &str) -> Command {
-    let probe = Command::new("python3").args(["-c", "import cantools, can, serial"]).output();
+    let probe = Command::new("python3")
+        .args(["-c", "import cantools, can, serial"])
+        .output();
     assert!(
         probe.as_ref().is_ok_and(|o| o.status.success()),
         "the referees need python3 with cantools, python-can and pyserial: python3 -m pip install -r .ci/requirements.txt"
@@ -90,7 +92,9 @@ fn frames_the_bridge_emits_decode_with_cantools() {
         .spawn()
         .unwrap();
     let mut first = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut first).unwrap();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut first)
+        .unwrap();
     let tty = Path::new(first.trim()).to_owned();
     assert!(tty.starts_with("/dev"), "referee printed {first:?}");
     // The referee's stdout is read to its end only after it exits; it prints two lines, far below any pipe limit.
@@ -98,10 +102,22 @@ fn frames_the_bridge_emits_decode_with_cantools() {
     let until = Instant::now() + Duration::from_secs(15);
     let (mut speeds, mut heartbeat) = (None, None);
     while speeds.is_none() || heartbeat.is_none() {
-        assert!(Instant::now() < until, "no feedback through the referee adapter: {:?}", link.status());
-        link.send(VehicleCommand::Drive(DriveCommand { left_mps: -1.25, right_mps: 0.75 })).unwrap();
-        link.send(VehicleCommand::Implement(ImplementCommand { rotor_enable: true, rotor_rpm: 612.5, depth_m: 0.231 }))
-            .unwrap();
+        assert!(
+            Instant::now() < until,
+            "no feedback through the referee adapter: {:?}",
+            link.status()
+        );
+        link.send(VehicleCommand::Drive(DriveCommand {
+            left_mps: -1.25,
+            right_mps: 0.75,
+        }))
+        .unwrap();
+        link.send(VehicleCommand::Implement(ImplementCommand {
+            rotor_enable: true,
+            rotor_rpm: 612.5,
+            depth_m: 0.231,
+        }))
+        .unwrap();
         while let Some(ev) = link.try_recv() {
             match ev.feedback {
                 f @ VehicleFeedback::TrackSpeeds { .. } => speeds = Some(f),
@@ -111,20 +127,43 @@ fn frames_the_bridge_emits_decode_with_cantools() {
         }
         std::thread::sleep(Duration::from_millis(30));
     }
-    link.send(VehicleCommand::EStop { stop: true, reason: EStopReason::Geofence }).unwrap();
+    link.send(VehicleCommand::EStop {
+        stop: true,
+        reason: EStopReason::Geofence,
+    })
+    .unwrap();
     std::thread::sleep(Duration::from_millis(300));
     drop(link);
     let (ok, out, err) = finish(child, Duration::from_secs(30));
     assert!(ok, "referee failed:\n{out}\n{err}");
-    assert_eq!(speeds, Some(VehicleFeedback::TrackSpeeds { left_mps: 0.25, right_mps: -0.125 }));
-    assert!(matches!(heartbeat, Some(VehicleFeedback::Heartbeat { mode: VehicleMode::Manual, .. })), "{heartbeat:?}");
+    assert_eq!(
+        speeds,
+        Some(VehicleFeedback::TrackSpeeds {
+            left_mps: 0.25,
+            right_mps: -0.125
+        })
+    );
+    assert!(
+        matches!(
+            heartbeat,
+            Some(VehicleFeedback::Heartbeat {
+                mode: VehicleMode::Manual,
+                ..
+            })
+        ),
+        "{heartbeat:?}"
+    );
 }
 
 #[test]
 fn python_can_slcan_talks_to_the_simulated_adapter() {
     let dir = tempfile::tempdir().unwrap();
     let link = dir.path().join("ttySIM");
-    let _sim = SimEcuHost::spawn(SimEcuConfig { link: Some(link.clone()), ..Default::default() }).unwrap();
+    let _sim = SimEcuHost::spawn(SimEcuConfig {
+        link: Some(link.clone()),
+        ..Default::default()
+    })
+    .unwrap();
     let child = referee("python_can_sim.py")
         .arg(&link)
         .arg(dbc())

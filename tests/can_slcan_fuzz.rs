@@ -12,13 +12,19 @@ fn any_frame() -> impl Strategy<Value = CanFrame> {
         (0u16..=0x7FF).prop_map(|i| Id::Standard(StandardId::new(i).unwrap())),
         (0u32..=0x1FFF_FFFF).prop_map(|i| Id::Extended(ExtendedId::new(i).unwrap())),
     ];
-    (id, proptest::collection::vec(any::<u8>(), 0..=8), any::<bool>(), 0usize..=8).prop_map(|(id, data, remote, dlc)| {
-        if remote {
-            CanFrame::remote_frame(id, dlc).unwrap()
-        } else {
-            CanFrame::data_frame(id, &data).unwrap()
-        }
-    })
+    (
+        id,
+        proptest::collection::vec(any::<u8>(), 0..=8),
+        any::<bool>(),
+        0usize..=8,
+    )
+        .prop_map(|(id, data, remote, dlc)| {
+            if remote {
+                CanFrame::remote_frame(id, dlc).unwrap()
+            } else {
+                CanFrame::data_frame(id, &data).unwrap()
+            }
+        })
 }
 
 fn frames_of(replies: &[AdapterReply]) -> Vec<CanFrame> {
@@ -109,5 +115,5 @@ fn megabytes_without_a_terminator_stay_bounded() {
     assert_eq!(d.stats().overlong, 1);
     let out = d.push_collect(b"\rt1230\r");
     assert_eq!(frames_of(&out).len(), 1);
-    assert!(MAX_LINE_LEN >= 31);
+    const { assert!(MAX_LINE_LEN >= 31) };
 }

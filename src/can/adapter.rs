@@ -43,8 +43,12 @@ pub enum AdapterError {
     UnknownProfile(String),
 }
 
-const LAWICEL_RATES: [u32; 9] = [10_000, 20_000, 50_000, 100_000, 125_000, 250_000, 500_000, 800_000, 1_000_000];
-const CANABLE_RATES: [u32; 9] = [10_000, 20_000, 50_000, 100_000, 125_000, 250_000, 500_000, 750_000, 1_000_000];
+const LAWICEL_RATES: [u32; 9] = [
+    10_000, 20_000, 50_000, 100_000, 125_000, 250_000, 500_000, 800_000, 1_000_000,
+];
+const CANABLE_RATES: [u32; 9] = [
+    10_000, 20_000, 50_000, 100_000, 125_000, 250_000, 500_000, 750_000, 1_000_000,
+];
 
 impl AdapterProfile {
     /// Bit rates selected by `S0`..`S8`, in bit/s.
@@ -64,7 +68,11 @@ impl AdapterProfile {
             .iter()
             .position(|&r| r == bitrate_bps)
             .and_then(|i| BitrateCode::new(i as u8))
-            .ok_or(AdapterError::UnsupportedBitrate { profile: self, bitrate_bps, supported: self.bitrates() })
+            .ok_or(AdapterError::UnsupportedBitrate {
+                profile: self,
+                bitrate_bps,
+                supported: self.bitrates(),
+            })
     }
 
     /// The bit rate (bit/s) a code selects on this adapter.
@@ -87,9 +95,7 @@ impl AdapterProfile {
     pub fn accepts(self, cmd: &SlcanCommand) -> bool {
         match cmd {
             SlcanCommand::SilentMode(_) | SlcanCommand::AutoRetransmit(_) => self == Self::Canable,
-            SlcanCommand::ListenOnly | SlcanCommand::ReadStatus | SlcanCommand::Timestamps(_) => {
-                self != Self::Canable
-            }
+            SlcanCommand::ListenOnly | SlcanCommand::ReadStatus | SlcanCommand::Timestamps(_) => self != Self::Canable,
             SlcanCommand::SerialNumber => self != Self::Canable,
             _ => true,
         }

@@ -31,7 +31,9 @@ use tokio::sync::mpsc;
 
 use super::link::{FeedbackEvent, LinkError, LinkStatus, VehicleLink};
 use super::port::{PortConfig, SlcanPort};
-use super::protocol::{counter, DriveCommand, EStopReason, HostMode, ImplementCommand, VehicleCommand, VehicleFeedback};
+use super::protocol::{
+    counter, DriveCommand, EStopReason, HostMode, ImplementCommand, VehicleCommand, VehicleFeedback,
+};
 use super::slcan::AdapterReply;
 
 /// Bridge settings.
@@ -120,9 +122,15 @@ impl BridgeLink {
         });
         let (tx, rx) = mpsc::channel(1024);
         let s = shared.clone();
-        let thread =
-            std::thread::Builder::new().name("can-bridge".into()).spawn(move || Io::new(config, s, tx, wake_rx).run())?;
-        Ok(Self { shared, wake: wake_tx, rx, thread: Some(thread) })
+        let thread = std::thread::Builder::new()
+            .name("can-bridge".into())
+            .spawn(move || Io::new(config, s, tx, wake_rx).run())?;
+        Ok(Self {
+            shared,
+            wake: wake_tx,
+            rx,
+            thread: Some(thread),
+        })
     }
 
     fn wake(&self) {
@@ -214,7 +222,12 @@ enum Lost {
 
 impl Io {
     fn new(config: BridgeConfig, shared: Arc<Shared>, tx: mpsc::Sender<FeedbackEvent>, wake: OwnedFd) -> Self {
-        Self { config, shared, tx, wake }
+        Self {
+            config,
+            shared,
+            tx,
+            wake,
+        }
     }
 
     fn stopping(&self) -> bool {
@@ -286,7 +299,10 @@ impl Io {
         loop {
             if self.stopping() {
                 let mode = lock(&self.shared.outbox).host_mode.unwrap_or(self.config.host_mode);
-                let bye = VehicleCommand::Heartbeat { counter: counter::SHUTDOWN, mode };
+                let bye = VehicleCommand::Heartbeat {
+                    counter: counter::SHUTDOWN,
+                    mode,
+                };
                 if let Ok(f) = bye.encode() {
                     let _ = port.send_frame(&f);
                 }
@@ -301,8 +317,10 @@ impl Io {
             let (port_ready, woke) = {
                 // SAFETY: the port's descriptor stays open for the whole borrow (port outlives it).
                 let port_fd = unsafe { BorrowedFd::borrow_raw(port.raw_fd()) };
-                let mut fds =
-                    [PollFd::new(port_fd, PollFlags::POLLIN), PollFd::new(self.wake.as_fd(), PollFlags::POLLIN)];
+                let mut fds = [
+                    PollFd::new(port_fd, PollFlags::POLLIN),
+                    PollFd::new(self.wake.as_fd(), PollFlags::POLLIN),
+                ];
                 let _ = poll(&mut fds, PollTimeout::try_from(wait).unwrap_or(PollTimeout::MAX));
                 (fds[0].any().unwrap_or(false), fds[1].any().unwrap_or(false))
             };
@@ -325,7 +343,10 @@ impl Io {
             }
             lock(&self.shared.status).decoder = port.stats();
             if s.last_feedback.elapsed() > self.config.feedback_timeout {
-                return (Lost::Error(format!("no vehicle feedback for {:?}", self.config.feedback_timeout)), had_feedback);
+                return (
+                    Lost::Error(format!("no vehicle feedback for {:?}", self.config.feedback_timeout)),
+                    had_feedback,
+                );
             }
         }
     }
@@ -342,7 +363,11 @@ impl Io {
         match VehicleFeedback::decode(&frame) {
             Ok(Some(feedback)) => {
                 st.feedback_received += 1;
-                let ev = FeedbackEvent { received: Instant::now(), adapter_ms: timestamp_ms, feedback };
+                let ev = FeedbackEvent {
+                    received: Instant::now(),
+                    adapter_ms: timestamp_ms,
+                    feedback,
+                };
                 if let Err(mpsc::error::TrySendError::Full(_)) = self.tx.try_send(ev) {
                     st.feedback_dropped += 1;
                 }
@@ -389,7 +414,10 @@ impl Io {
             }
             if hb_due || o.special_counter.is_some() {
                 let c = o.special_counter.take().unwrap_or(s.counter);
-                frames.push(VehicleCommand::Heartbeat { counter: c, mode: o.host_mode.unwrap_or(self.config.host_mode) });
+                frames.push(VehicleCommand::Heartbeat {
+                    counter: c,
+                    mode: o.host_mode.unwrap_or(self.config.host_mode),
+                });
                 s.counter = counter::next(s.counter);
                 s.next_heartbeat = now + self.config.heartbeat_period;
             }

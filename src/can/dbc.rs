@@ -168,7 +168,11 @@ impl Dbc {
 impl SignalDef {
     /// Raw value of this signal in a 64-bit little-endian payload.
     fn extract(&self, payload: u64) -> i64 {
-        let mask = if self.length == 64 { u64::MAX } else { (1u64 << self.length) - 1 };
+        let mask = if self.length == 64 {
+            u64::MAX
+        } else {
+            (1u64 << self.length) - 1
+        };
         let raw = (payload >> self.start_bit) & mask;
         if self.signed && self.length < 64 && raw & (1u64 << (self.length - 1)) != 0 {
             (raw | !mask) as i64
@@ -200,14 +204,21 @@ impl SignalDef {
         }
         let raw = ((value - self.offset) / self.factor).round();
         let (lo, hi) = if self.signed {
-            (-(2f64.powi(i32::from(self.length) - 1)), 2f64.powi(i32::from(self.length) - 1) - 1.0)
+            (
+                -(2f64.powi(i32::from(self.length) - 1)),
+                2f64.powi(i32::from(self.length) - 1) - 1.0,
+            )
         } else {
             (0.0, 2f64.powi(i32::from(self.length)) - 1.0)
         };
         if raw < lo || raw > hi {
             return Err(out_of_range());
         }
-        let mask = if self.length == 64 { u64::MAX } else { (1u64 << self.length) - 1 };
+        let mask = if self.length == 64 {
+            u64::MAX
+        } else {
+            (1u64 << self.length) - 1
+        };
         Ok((raw as i64 as u64) & mask)
     }
 
@@ -225,11 +236,19 @@ impl SignalDef {
 impl MessageDef {
     /// The signal called `name`.
     pub fn signal(&self, name: &str) -> Result<&SignalDef, DbcError> {
-        self.signals.iter().find(|s| s.name == name).ok_or_else(|| DbcError::UnknownSignal {
-            message: self.name.clone(),
-            signal: name.to_owned(),
-            known: self.signals.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", "),
-        })
+        self.signals
+            .iter()
+            .find(|s| s.name == name)
+            .ok_or_else(|| DbcError::UnknownSignal {
+                message: self.name.clone(),
+                signal: name.to_owned(),
+                known: self
+                    .signals
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
     }
 
     /// Encodes a frame; `value_of(signal)` gives each signal's physical value. Every signal must
@@ -237,8 +256,10 @@ impl MessageDef {
     pub fn encode_with(&self, mut value_of: impl FnMut(&SignalDef) -> Option<f64>) -> Result<CanFrame, DbcError> {
         let mut payload = 0u64;
         for s in &self.signals {
-            let v = value_of(s)
-                .ok_or_else(|| DbcError::MissingSignal { message: self.name.clone(), signal: s.name.clone() })?;
+            let v = value_of(s).ok_or_else(|| DbcError::MissingSignal {
+                message: self.name.clone(),
+                signal: s.name.clone(),
+            })?;
             payload |= s.raw_of(&self.name, v)? << s.start_bit;
         }
         let bytes = payload.to_le_bytes();
@@ -286,7 +307,12 @@ mod tests {
         assert_eq!(dbc.nodes, vec!["HOST", "VCU"]);
         for m in &dbc.messages {
             let j = m.j1939().expect("29-bit ids");
-            assert!((0xFF00..=0xFFFF).contains(&j.pgn), "{} PGN {:X} proprietary B", m.name, j.pgn);
+            assert!(
+                (0xFF00..=0xFFFF).contains(&j.pgn),
+                "{} PGN {:X} proprietary B",
+                m.name,
+                j.pgn
+            );
             assert!(j.source == 0x2A || j.source == 0x10);
             assert!(m.comment.is_some(), "{} has a comment", m.name);
             for s in &m.signals {
@@ -300,7 +326,9 @@ mod tests {
     #[test]
     fn signed_round_trip_and_golden() {
         let m = Dbc::vehicle().message("DriveCommand").unwrap();
-        let f = m.encode(&[("LeftTrackSpeedCmd", -1.5), ("RightTrackSpeedCmd", 2.0)]).unwrap();
+        let f = m
+            .encode(&[("LeftTrackSpeedCmd", -1.5), ("RightTrackSpeedCmd", 2.0)])
+            .unwrap();
         assert_eq!(f.data(), &[0x24, 0xFA, 0xD0, 0x07]);
         let d = m.decode(f.data()).unwrap();
         assert!((d[0].1 + 1.5).abs() < 1e-9 && (d[1].1 - 2.0).abs() < 1e-9);
@@ -309,13 +337,32 @@ mod tests {
     #[test]
     fn errors_name_what_and_where() {
         let m = Dbc::vehicle().message("ImplementCommand").unwrap();
-        let e = m.encode(&[("RotorEnableCmd", 1.0), ("RotorSpeedSetpoint", 5000.0), ("DepthSetpoint", 0.2)]);
+        let e = m.encode(&[
+            ("RotorEnableCmd", 1.0),
+            ("RotorSpeedSetpoint", 5000.0),
+            ("DepthSetpoint", 0.2),
+        ]);
         assert!(matches!(e, Err(DbcError::OutOfRange { ref signal, .. }) if signal == "RotorSpeedSetpoint"));
-        assert!(matches!(m.encode(&[("Nope", 1.0)]), Err(DbcError::UnknownSignal { .. })));
-        assert!(matches!(m.encode(&[("RotorEnableCmd", 1.0)]), Err(DbcError::MissingSignal { .. })));
-        assert!(matches!(Dbc::vehicle().message("Nope"), Err(DbcError::UnknownMessage(..))));
+        assert!(matches!(
+            m.encode(&[("Nope", 1.0)]),
+            Err(DbcError::UnknownSignal { .. })
+        ));
+        assert!(matches!(
+            m.encode(&[("RotorEnableCmd", 1.0)]),
+            Err(DbcError::MissingSignal { .. })
+        ));
+        assert!(matches!(
+            Dbc::vehicle().message("Nope"),
+            Err(DbcError::UnknownMessage(..))
+        ));
         assert!(matches!(m.decode(&[0; 2]), Err(DbcError::WrongLength { .. })));
-        assert!(m.encode(&[("RotorEnableCmd", f64::NAN), ("RotorSpeedSetpoint", 0.0), ("DepthSetpoint", 0.0)]).is_err());
+        assert!(m
+            .encode(&[
+                ("RotorEnableCmd", f64::NAN),
+                ("RotorSpeedSetpoint", 0.0),
+                ("DepthSetpoint", 0.0)
+            ])
+            .is_err());
     }
 
     #[test]

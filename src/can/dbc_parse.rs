@@ -46,7 +46,10 @@ fn lex(text: &str) -> Result<Vec<(Tok, usize)>, DbcError> {
                 i += 1;
             }
             if i >= b.len() {
-                return Err(DbcError::Parse { line: start_line, msg: "unterminated string".into() });
+                return Err(DbcError::Parse {
+                    line: start_line,
+                    msg: "unterminated string".into(),
+                });
             }
             i += 1;
             out.push((Tok::Str(String::from_utf8_lossy(&s).into_owned()), start_line));
@@ -72,7 +75,10 @@ fn lex(text: &str) -> Result<Vec<(Tok, usize)>, DbcError> {
                 }
             }
             let s = &text[s..i];
-            let v = s.parse::<f64>().map_err(|_| DbcError::Parse { line, msg: format!("bad number {s:?}") })?;
+            let v = s.parse::<f64>().map_err(|_| DbcError::Parse {
+                line,
+                msg: format!("bad number {s:?}"),
+            })?;
             out.push((Tok::Num(v, s.to_owned()), line));
         } else {
             out.push((Tok::Punct(c as char), line));
@@ -87,7 +93,10 @@ impl Lexer {
         self.toks.get(self.pos).or(self.toks.last()).map_or(0, |t| t.1)
     }
     fn err<T>(&self, msg: impl Into<String>) -> Result<T, DbcError> {
-        Err(DbcError::Parse { line: self.line(), msg: msg.into() })
+        Err(DbcError::Parse {
+            line: self.line(),
+            msg: msg.into(),
+        })
     }
     fn peek(&self) -> Option<&Tok> {
         self.toks.get(self.pos).map(|t| &t.0)
@@ -139,21 +148,34 @@ fn is_keyword(s: &str) -> bool {
 
 fn frame_id(raw: f64, line: usize) -> Result<Id, DbcError> {
     let raw = raw as u64;
-    let bad = || DbcError::Parse { line, msg: format!("bad frame id {raw}") };
+    let bad = || DbcError::Parse {
+        line,
+        msg: format!("bad frame id {raw}"),
+    };
     if raw & 0x8000_0000 != 0 {
-        Ok(Id::Extended(ExtendedId::new((raw & 0x1FFF_FFFF) as u32).ok_or_else(bad)?))
+        Ok(Id::Extended(
+            ExtendedId::new((raw & 0x1FFF_FFFF) as u32).ok_or_else(bad)?,
+        ))
     } else {
-        Ok(Id::Standard(StandardId::new(u16::try_from(raw).map_err(|_| bad())?).ok_or_else(bad)?))
+        Ok(Id::Standard(
+            StandardId::new(u16::try_from(raw).map_err(|_| bad())?).ok_or_else(bad)?,
+        ))
     }
 }
 
 /// Parses DBC text into messages and node names.
 pub(super) fn parse(text: &str) -> Result<(Vec<MessageDef>, Vec<String>), DbcError> {
-    let mut lx = Lexer { toks: lex(text)?, pos: 0 };
+    let mut lx = Lexer {
+        toks: lex(text)?,
+        pos: 0,
+    };
     let (mut messages, mut nodes): (Vec<MessageDef>, Vec<String>) = (Vec::new(), Vec::new());
     let mut raw_ids: Vec<u32> = Vec::new();
     let find = |raw_ids: &[u32], id: f64, line: usize| {
-        raw_ids.iter().position(|&r| f64::from(r) == id).ok_or(DbcError::Parse { line, msg: format!("no message {id}") })
+        raw_ids.iter().position(|&r| f64::from(r) == id).ok_or(DbcError::Parse {
+            line,
+            msg: format!("no message {id}"),
+        })
     };
     while let Some(tok) = lx.next() {
         let line = lx.line();
@@ -249,9 +271,14 @@ pub(super) fn parse(text: &str) -> Result<(Vec<MessageDef>, Vec<String>), DbcErr
                 if !(1.0..=64.0).contains(&length) || start < 0.0 || start + length > 64.0 || factor == 0.0 {
                     return lx.err(format!("signal {name}: bad bit range or factor"));
                 }
-                let Some(msg) = messages.last_mut() else { return lx.err("SG_ before any BO_") };
+                let Some(msg) = messages.last_mut() else {
+                    return lx.err("SG_ before any BO_");
+                };
                 if (start + length) as usize > usize::from(msg.dlc) * 8 {
-                    return lx.err(format!("signal {name}: does not fit the {}-byte message {}", msg.dlc, msg.name));
+                    return lx.err(format!(
+                        "signal {name}: does not fit the {}-byte message {}",
+                        msg.dlc, msg.name
+                    ));
                 }
                 msg.signals.push(SignalDef {
                     name,

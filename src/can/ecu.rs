@@ -101,7 +101,11 @@ impl<M: VehicleModel> VehicleEcu<M> {
     /// A new ECU in `Init`, starting its periodic messages at `now`.
     pub fn new(config: EcuConfig, model: M, now: Duration) -> Self {
         let period = |name: &str, fallback: u64| {
-            let ms = Dbc::vehicle().message(name).ok().and_then(|m| m.cycle_time_ms).map_or(fallback, u64::from);
+            let ms = Dbc::vehicle()
+                .message(name)
+                .ok()
+                .and_then(|m| m.cycle_time_ms)
+                .map_or(fallback, u64::from);
             Duration::from_millis(ms)
         };
         let periodic = [
@@ -112,7 +116,11 @@ impl<M: VehicleModel> VehicleEcu<M> {
             (Output::Heartbeat, "VehicleHeartbeat", 100),
         ]
         .into_iter()
-        .map(|(what, name, fb)| Periodic { what, period: period(name, fb), next: now })
+        .map(|(what, name, fb)| Periodic {
+            what,
+            period: period(name, fb),
+            next: now,
+        })
         .collect();
         Self {
             config,
@@ -206,9 +214,16 @@ impl<M: VehicleModel> VehicleEcu<M> {
             VehicleCommand::EStop { stop: false, .. } => {
                 if self.estop {
                     self.estop = false;
-                    self.mode = if self.heartbeat_fresh(now) { VehicleMode::Standby } else { VehicleMode::SafeStop };
-                    self.stop_reason =
-                        if self.heartbeat_fresh(now) { StopReason::None } else { StopReason::HeartbeatTimeout };
+                    self.mode = if self.heartbeat_fresh(now) {
+                        VehicleMode::Standby
+                    } else {
+                        VehicleMode::SafeStop
+                    };
+                    self.stop_reason = if self.heartbeat_fresh(now) {
+                        StopReason::None
+                    } else {
+                        StopReason::HeartbeatTimeout
+                    };
                 }
             }
             VehicleCommand::Drive(d) if self.motion_allowed() => self.drive = Some((d, now)),
@@ -218,7 +233,8 @@ impl<M: VehicleModel> VehicleEcu<M> {
     }
 
     fn heartbeat_fresh(&self, now: Duration) -> bool {
-        self.last_heartbeat.is_some_and(|(_, t)| now.saturating_sub(t) <= self.config.heartbeat_timeout)
+        self.last_heartbeat
+            .is_some_and(|(_, t)| now.saturating_sub(t) <= self.config.heartbeat_timeout)
     }
 
     fn on_heartbeat(&mut self, c: u8, mode: HostMode, now: Duration) {
@@ -248,7 +264,10 @@ impl<M: VehicleModel> VehicleEcu<M> {
     }
 
     fn demand(&self, now: Duration) -> ActuatorDemand {
-        let mut d = ActuatorDemand { brake: self.estop, ..Default::default() };
+        let mut d = ActuatorDemand {
+            brake: self.estop,
+            ..Default::default()
+        };
         if !self.motion_allowed() {
             return d;
         }
@@ -327,7 +346,10 @@ impl<M: VehicleModel> VehicleEcu<M> {
     /// Advances to `now`: watchdog, model, and the frames due (status at their periods, fault
     /// changes and detonations at once).
     pub fn step(&mut self, now: Duration) -> Vec<CanFrame> {
-        let running = matches!(self.mode, VehicleMode::Standby | VehicleMode::Manual | VehicleMode::Auto);
+        let running = matches!(
+            self.mode,
+            VehicleMode::Standby | VehicleMode::Manual | VehicleMode::Auto
+        );
         if running && !self.heartbeat_fresh(now) {
             self.stats.watchdog_trips += 1;
             self.stop(VehicleMode::SafeStop, StopReason::HeartbeatTimeout);
@@ -343,7 +365,10 @@ impl<M: VehicleModel> VehicleEcu<M> {
         let mut out = std::mem::take(&mut self.pending);
         if let Some(g) = self.model.take_shock_g() {
             self.detonations = self.detonations.wrapping_add(1);
-            let f = VehicleFeedback::Detonation { shock_peak_g: g.clamp(0.0, 1000.0), count: self.detonations };
+            let f = VehicleFeedback::Detonation {
+                shock_peak_g: g.clamp(0.0, 1000.0),
+                count: self.detonations,
+            };
             out.extend(f.encode().ok());
         }
         let faults = self.faults();
@@ -377,13 +402,23 @@ mod tests {
 
     #[test]
     fn watchdog_table() {
-        let drive = VehicleCommand::Drive(DriveCommand { left_mps: 0.5, right_mps: 0.5 });
+        let drive = VehicleCommand::Drive(DriveCommand {
+            left_mps: 0.5,
+            right_mps: 0.5,
+        });
         let mut ecu = VehicleEcu::new(EcuConfig::default(), SimpleVehicle::default(), ms(0));
         send(&mut ecu, drive, ms(0));
         assert_eq!(ecu.mode(), VehicleMode::Init, "no motion before a heartbeat");
         let mut c = counter::INIT;
         for t in (0..=1000).step_by(100) {
-            send(&mut ecu, VehicleCommand::Heartbeat { counter: c, mode: HostMode::Auto }, ms(t));
+            send(
+                &mut ecu,
+                VehicleCommand::Heartbeat {
+                    counter: c,
+                    mode: HostMode::Auto,
+                },
+                ms(t),
+            );
             send(&mut ecu, drive, ms(t));
             ecu.step(ms(t));
             c = counter::next(c);
@@ -392,16 +427,33 @@ mod tests {
         assert!(ecu.model().state().left_mps > 0.45);
         // Host goes silent: stale repeats of the same counter do not count.
         for t in (1100..=1500).step_by(50) {
-            send(&mut ecu, VehicleCommand::Heartbeat { counter: 9, mode: HostMode::Auto }, ms(t));
+            send(
+                &mut ecu,
+                VehicleCommand::Heartbeat {
+                    counter: 9,
+                    mode: HostMode::Auto,
+                },
+                ms(t),
+            );
             ecu.step(ms(t));
         }
-        assert_eq!((ecu.mode(), ecu.stop_reason()), (VehicleMode::SafeStop, StopReason::HeartbeatTimeout));
+        assert_eq!(
+            (ecu.mode(), ecu.stop_reason()),
+            (VehicleMode::SafeStop, StopReason::HeartbeatTimeout)
+        );
         for t in (1500..=3000).step_by(10) {
             ecu.step(ms(t));
         }
         assert_eq!(ecu.model().state().left_mps, 0.0, "tracks stopped");
         // Heartbeat returns: standby-like run mode, but old drive setpoint is gone.
-        send(&mut ecu, VehicleCommand::Heartbeat { counter: 10, mode: HostMode::Auto }, ms(3000));
+        send(
+            &mut ecu,
+            VehicleCommand::Heartbeat {
+                counter: 10,
+                mode: HostMode::Auto,
+            },
+            ms(3000),
+        );
         ecu.step(ms(3100));
         assert_eq!(ecu.mode(), VehicleMode::Auto);
         assert_eq!(ecu.model().state().left_mps, 0.0);
@@ -410,19 +462,61 @@ mod tests {
     #[test]
     fn estop_latches_until_release_and_survives_heartbeats() {
         let mut ecu = VehicleEcu::new(EcuConfig::default(), SimpleVehicle::default(), ms(0));
-        send(&mut ecu, VehicleCommand::Heartbeat { counter: 0, mode: HostMode::Manual }, ms(0));
-        send(&mut ecu, VehicleCommand::EStop { stop: true, reason: super::super::protocol::EStopReason::Operator }, ms(1));
-        send(&mut ecu, VehicleCommand::Heartbeat { counter: 1, mode: HostMode::Manual }, ms(50));
+        send(
+            &mut ecu,
+            VehicleCommand::Heartbeat {
+                counter: 0,
+                mode: HostMode::Manual,
+            },
+            ms(0),
+        );
+        send(
+            &mut ecu,
+            VehicleCommand::EStop {
+                stop: true,
+                reason: super::super::protocol::EStopReason::Operator,
+            },
+            ms(1),
+        );
+        send(
+            &mut ecu,
+            VehicleCommand::Heartbeat {
+                counter: 1,
+                mode: HostMode::Manual,
+            },
+            ms(50),
+        );
         assert_eq!(ecu.mode(), VehicleMode::EStop);
-        send(&mut ecu, VehicleCommand::EStop { stop: false, reason: super::super::protocol::EStopReason::Operator }, ms(60));
+        send(
+            &mut ecu,
+            VehicleCommand::EStop {
+                stop: false,
+                reason: super::super::protocol::EStopReason::Operator,
+            },
+            ms(60),
+        );
         assert_eq!(ecu.mode(), VehicleMode::Standby);
     }
 
     #[test]
     fn shutdown_counter_stops_at_once_and_wrong_dlc_is_counted() {
         let mut ecu = VehicleEcu::new(EcuConfig::default(), SimpleVehicle::default(), ms(0));
-        send(&mut ecu, VehicleCommand::Heartbeat { counter: 0, mode: HostMode::Auto }, ms(0));
-        send(&mut ecu, VehicleCommand::Heartbeat { counter: counter::SHUTDOWN, mode: HostMode::Auto }, ms(10));
+        send(
+            &mut ecu,
+            VehicleCommand::Heartbeat {
+                counter: 0,
+                mode: HostMode::Auto,
+            },
+            ms(0),
+        );
+        send(
+            &mut ecu,
+            VehicleCommand::Heartbeat {
+                counter: counter::SHUTDOWN,
+                mode: HostMode::Auto,
+            },
+            ms(10),
+        );
         assert_eq!(ecu.stop_reason(), StopReason::HostShutdown);
         ecu.on_frame(&CanFrame::extended(0x0CFF_102A, &[1]).unwrap(), ms(20));
         assert_eq!(ecu.stats().bad_frames, 1);

@@ -35,7 +35,12 @@ impl CanFrame {
         }
         let mut buf = [0u8; MAX_DATA_LEN];
         buf[..data.len()].copy_from_slice(data);
-        Some(Self { id: id.into(), dlc: data.len() as u8, remote: false, data: buf })
+        Some(Self {
+            id: id.into(),
+            dlc: data.len() as u8,
+            remote: false,
+            data: buf,
+        })
     }
 
     /// A remote (RTR) frame requesting `dlc` bytes; `None` when `dlc > 8`.
@@ -43,7 +48,12 @@ impl CanFrame {
         if dlc > MAX_DATA_LEN {
             return None;
         }
-        Some(Self { id: id.into(), dlc: dlc as u8, remote: true, data: [0; MAX_DATA_LEN] })
+        Some(Self {
+            id: id.into(),
+            dlc: dlc as u8,
+            remote: true,
+            data: [0; MAX_DATA_LEN],
+        })
     }
 
     /// A data frame with a 29-bit identifier given as a raw number; `None` when the identifier
@@ -171,7 +181,12 @@ impl J1939Id {
         } else {
             ((dp_edp << 16) | (pf << 8) | u32::from(ps), None)
         };
-        Self { priority: ((raw >> 26) & 0x07) as u8, pgn, destination, source: (raw & 0xFF) as u8 }
+        Self {
+            priority: ((raw >> 26) & 0x07) as u8,
+            pgn,
+            destination,
+            source: (raw & 0xFF) as u8,
+        }
     }
 
     /// Joins the fields into a 29-bit identifier. The priority is masked to 3 bits, the PGN to 18.
@@ -213,7 +228,15 @@ mod tests {
     #[test]
     fn j1939_fields() {
         let j = J1939Id::from_raw(0x0CFF_102A);
-        assert_eq!(j, J1939Id { priority: 3, pgn: 0xFF10, destination: None, source: 0x2A });
+        assert_eq!(
+            j,
+            J1939Id {
+                priority: 3,
+                pgn: 0xFF10,
+                destination: None,
+                source: 0x2A
+            }
+        );
         assert_eq!(j.to_raw(), 0x0CFF_102A);
         let tsc1 = J1939Id::from_raw(0x0C00_0003);
         assert_eq!((tsc1.pgn, tsc1.destination, tsc1.source), (0, Some(0), 3));

@@ -9,9 +9,9 @@
 
 pub mod adapter;
 pub mod bridge;
-pub mod ecu;
 pub mod dbc;
 mod dbc_parse;
+pub mod ecu;
 pub mod frame;
 pub mod link;
 pub mod port;

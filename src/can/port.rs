@@ -127,10 +127,22 @@ impl SlcanPort {
         let builder = serialport::new(config.path.to_string_lossy(), config.serial_baud)
             .timeout(Duration::from_millis(20))
             .exclusive(config.exclusive);
-        let port = TTYPort::open(&builder).map_err(|source| PortError::Open { path: config.path.clone(), source })?;
+        let port = TTYPort::open(&builder).map_err(|source| PortError::Open {
+            path: config.path.clone(),
+            source,
+        })?;
         let _ = port.clear(serialport::ClearBuffer::All);
-        let mut p = Self { port, config, decoder: SlcanDecoder::new(), pending: VecDeque::new(), out: Vec::new() };
-        let mut seq = p.config.profile.open_sequence(p.config.bitrate_bps, p.config.listen_only)?;
+        let mut p = Self {
+            port,
+            config,
+            decoder: SlcanDecoder::new(),
+            pending: VecDeque::new(),
+            out: Vec::new(),
+        };
+        let mut seq = p
+            .config
+            .profile
+            .open_sequence(p.config.bitrate_bps, p.config.listen_only)?;
         if p.config.timestamps && p.config.profile.has_status_and_timestamps() {
             let at = seq.len() - 1;
             seq.insert(at, SlcanCommand::Timestamps(true));
@@ -162,7 +174,10 @@ impl SlcanPort {
     }
 
     fn io_err(&self, source: std::io::Error) -> PortError {
-        PortError::Io { path: self.config.path.clone(), source }
+        PortError::Io {
+            path: self.config.path.clone(),
+            source,
+        }
     }
 
     fn write_cmd(&mut self, cmd: &SlcanCommand) -> Result<(), PortError> {
@@ -199,7 +214,10 @@ impl SlcanPort {
             if let Some(i) = self.pending.iter().position(is_command_reply) {
                 let r = self.pending.remove(i).expect("index found");
                 return match r {
-                    AdapterReply::Nack => Err(PortError::Refused { path: self.config.path.clone(), command: cmd }),
+                    AdapterReply::Nack => Err(PortError::Refused {
+                        path: self.config.path.clone(),
+                        command: cmd,
+                    }),
                     r => Ok(r),
                 };
             }
@@ -227,7 +245,11 @@ impl SlcanPort {
         }
         let deadline = Instant::now() + self.config.reply_timeout;
         loop {
-            if let Some(i) = self.pending.iter().position(|r| matches!(r, AdapterReply::TxAck { .. } | AdapterReply::Nack)) {
+            if let Some(i) = self
+                .pending
+                .iter()
+                .position(|r| matches!(r, AdapterReply::TxAck { .. } | AdapterReply::Nack))
+            {
                 return match self.pending.remove(i) {
                     Some(AdapterReply::Nack) => Err(PortError::Refused {
                         path: self.config.path.clone(),

@@ -241,9 +241,14 @@ struct Signals(Vec<(&'static str, f64)>);
 
 impl Signals {
     fn of(frame: &CanFrame) -> Result<Option<(&'static str, Self)>, ProtocolError> {
-        let Some(m) = Dbc::vehicle().message_by_id(frame.id()) else { return Ok(None) };
+        let Some(m) = Dbc::vehicle().message_by_id(frame.id()) else {
+            return Ok(None);
+        };
         let v = m.decode(frame.data())?;
-        Ok(Some((m.name.as_str(), Signals(v.into_iter().map(|(s, x)| (s.name.as_str(), x)).collect()))))
+        Ok(Some((
+            m.name.as_str(),
+            Signals(v.into_iter().map(|(s, x)| (s.name.as_str(), x)).collect()),
+        )))
     }
     fn get(&self, n: &str) -> f64 {
         self.0.iter().find(|(k, _)| *k == n).map_or(0.0, |(_, v)| *v)
@@ -277,19 +282,23 @@ impl VehicleCommand {
                 ("RotorSpeedSetpoint", i.rotor_rpm),
                 ("DepthSetpoint", i.depth_m),
             ]),
-            Self::Heartbeat { counter, mode } => {
-                m.encode(&[("HostCounter", f64::from(counter)), ("HostMode", f64::from(mode.to_raw()))])
-            }
-            Self::EStop { stop, reason } => {
-                m.encode(&[("EStopRequest", flag(stop)), ("EStopReason", f64::from(reason.to_raw()))])
-            }
+            Self::Heartbeat { counter, mode } => m.encode(&[
+                ("HostCounter", f64::from(counter)),
+                ("HostMode", f64::from(mode.to_raw())),
+            ]),
+            Self::EStop { stop, reason } => m.encode(&[
+                ("EStopRequest", flag(stop)),
+                ("EStopReason", f64::from(reason.to_raw())),
+            ]),
         }?;
         Ok(f)
     }
 
     /// Decodes a frame; `Ok(None)` when the identifier is not a host command.
     pub fn decode(frame: &CanFrame) -> Result<Option<Self>, ProtocolError> {
-        let Some((name, s)) = Signals::of(frame)? else { return Ok(None) };
+        let Some((name, s)) = Signals::of(frame)? else {
+            return Ok(None);
+        };
         Ok(match name {
             "DriveCommand" => Some(Self::Drive(DriveCommand {
                 left_mps: s.get("LeftTrackSpeedCmd"),
@@ -300,12 +309,14 @@ impl VehicleCommand {
                 rotor_rpm: s.get("RotorSpeedSetpoint"),
                 depth_m: s.get("DepthSetpoint"),
             })),
-            "HostHeartbeat" => {
-                Some(Self::Heartbeat { counter: s.u8("HostCounter"), mode: HostMode::from_raw(s.u8("HostMode")) })
-            }
-            "EStop" => {
-                Some(Self::EStop { stop: s.bit("EStopRequest"), reason: EStopReason::from_raw(s.u8("EStopReason")) })
-            }
+            "HostHeartbeat" => Some(Self::Heartbeat {
+                counter: s.u8("HostCounter"),
+                mode: HostMode::from_raw(s.u8("HostMode")),
+            }),
+            "EStop" => Some(Self::EStop {
+                stop: s.bit("EStopRequest"),
+                reason: EStopReason::from_raw(s.u8("EStopReason")),
+            }),
             _ => None,
         })
     }
@@ -357,7 +368,12 @@ impl VehicleFeedback {
                 ("FaultLowFuel", flag(f.low_fuel)),
                 ("ActiveFaultCount", f64::from(f.active_count)),
             ]),
-            Self::Heartbeat { counter, mode, stop_reason, host_counter_echo } => m.encode(&[
+            Self::Heartbeat {
+                counter,
+                mode,
+                stop_reason,
+                host_counter_echo,
+            } => m.encode(&[
                 ("VehicleCounter", f64::from(counter)),
                 ("VehicleMode", f64::from(mode.to_raw())),
                 ("StopReason", f64::from(stop_reason.to_raw())),
@@ -369,11 +385,14 @@ impl VehicleFeedback {
 
     /// Decodes a frame; `Ok(None)` when the identifier is not vehicle feedback.
     pub fn decode(frame: &CanFrame) -> Result<Option<Self>, ProtocolError> {
-        let Some((name, s)) = Signals::of(frame)? else { return Ok(None) };
+        let Some((name, s)) = Signals::of(frame)? else {
+            return Ok(None);
+        };
         Ok(match name {
-            "TrackSpeeds" => {
-                Some(Self::TrackSpeeds { left_mps: s.get("LeftTrackSpeed"), right_mps: s.get("RightTrackSpeed") })
-            }
+            "TrackSpeeds" => Some(Self::TrackSpeeds {
+                left_mps: s.get("LeftTrackSpeed"),
+                right_mps: s.get("RightTrackSpeed"),
+            }),
             "ImplementStatus" => Some(Self::Implement(ImplementStatus {
                 rotor_rpm: s.get("RotorSpeed"),
                 depth_m: s.get("RotorDepth"),
@@ -387,9 +406,10 @@ impl VehicleFeedback {
                 oil_pressure_kpa: s.get("OilPressure"),
                 fuel_pct: s.get("FuelLevel"),
             })),
-            "Detonation" => {
-                Some(Self::Detonation { shock_peak_g: s.get("ShockPeak"), count: s.u8("DetonationCount") })
-            }
+            "Detonation" => Some(Self::Detonation {
+                shock_peak_g: s.get("ShockPeak"),
+                count: s.u8("DetonationCount"),
+            }),
             "FaultCodes" => Some(Self::Faults(FaultFlags {
                 heartbeat_lost: s.bit("FaultHeartbeatLost"),
                 estop_latched: s.bit("FaultEStopLatched"),

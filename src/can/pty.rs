@@ -48,7 +48,12 @@ pub struct SimEcuConfig {
 
 impl Default for SimEcuConfig {
     fn default() -> Self {
-        Self { profile: AdapterProfile::Lawicel, ecu: EcuConfig::default(), bus_load: 0.0, link: None }
+        Self {
+            profile: AdapterProfile::Lawicel,
+            ecu: EcuConfig::default(),
+            bus_load: 0.0,
+            link: None,
+        }
     }
 }
 
@@ -110,7 +115,11 @@ fn open_pty(link: Option<&Path>) -> io::Result<Pty> {
         std::os::unix::fs::symlink(&path, &tmp)?;
         std::fs::rename(&tmp, link)?;
     }
-    Ok(Pty { master: p.master, _slave: p.slave, path })
+    Ok(Pty {
+        master: p.master,
+        _slave: p.slave,
+        path,
+    })
 }
 
 const MAX_BACKLOG: usize = 64 * 1024;
@@ -145,7 +154,12 @@ impl SimEcuHost {
         let thread = std::thread::Builder::new()
             .name("sim-ecu".into())
             .spawn(move || run(config, pty, ecu, start, s2, sh2, rx))?;
-        Ok(Self { stop, shared, control: tx, thread: Some(thread) })
+        Ok(Self {
+            stop,
+            shared,
+            control: tx,
+            thread: Some(thread),
+        })
     }
 
     /// Path of the current slave device (e.g. `/dev/pts/7`).

@@ -118,7 +118,11 @@ impl SimAdapter {
             }
             SlcanCommand::Open | SlcanCommand::ListenOnly if closed && self.bitrate.is_some() => {
                 let listen = c == SlcanCommand::ListenOnly || self.silent;
-                self.state = if listen { ChannelState::ListenOnly } else { ChannelState::Open };
+                self.state = if listen {
+                    ChannelState::ListenOnly
+                } else {
+                    ChannelState::Open
+                };
                 AdapterReply::Ok
             }
             SlcanCommand::Close => {
@@ -127,7 +131,9 @@ impl SimAdapter {
             }
             SlcanCommand::Transmit(f) if self.state == ChannelState::Open => {
                 to_bus(f);
-                AdapterReply::TxAck { extended: f.is_extended() }
+                AdapterReply::TxAck {
+                    extended: f.is_extended(),
+                }
             }
             SlcanCommand::ReadStatus => {
                 let s = std::mem::take(&mut self.status);
@@ -135,7 +141,10 @@ impl SimAdapter {
             }
             SlcanCommand::Version => match self.profile {
                 AdapterProfile::Canable => AdapterReply::VersionText("demine-sim canable".into()),
-                _ => AdapterReply::Version { hardware: 0x10, software: 0x13 },
+                _ => AdapterReply::Version {
+                    hardware: 0x10,
+                    software: 0x13,
+                },
             },
             SlcanCommand::SerialNumber => AdapterReply::SerialNumber("SIM0".into()),
             SlcanCommand::Timestamps(on) if closed => {
@@ -159,8 +168,12 @@ impl SimAdapter {
         if self.state == ChannelState::Closed {
             return;
         }
-        let timestamp_ms = self.timestamps.then(|| (now.as_millis() % 60_000) as u16);
-        AdapterReply::Frame { frame: *frame, timestamp_ms }.encode(out);
+        let timestamp_ms = self.timestamps.then_some((now.as_millis() % 60_000) as u16);
+        AdapterReply::Frame {
+            frame: *frame,
+            timestamp_ms,
+        }
+        .encode(out);
     }
 }
 
@@ -202,7 +215,11 @@ mod tests {
         let mut a = SimAdapter::new(AdapterProfile::Usbtin);
         assert_eq!(run(&mut a, b"S5\rZ1\rL\rt1230\r").0, b"\r\r\r\x07");
         let mut host = Vec::new();
-        a.frame_to_host(&CanFrame::standard(0x10, &[0xAA]).unwrap(), Duration::from_millis(61_234), &mut host);
+        a.frame_to_host(
+            &CanFrame::standard(0x10, &[0xAA]).unwrap(),
+            Duration::from_millis(61_234),
+            &mut host,
+        );
         assert_eq!(host, b"t0101AA04D2\r");
     }
 }

@@ -96,7 +96,9 @@ impl SimBus {
             self.busy_until = now.saturating_sub(Duration::from_millis(5));
         }
         while self.busy_until <= now {
-            let Some((_, (origin, frame))) = self.queue.pop_first() else { break };
+            let Some((_, (origin, frame))) = self.queue.pop_first() else {
+                break;
+            };
             self.busy_until += Duration::from_secs_f64(f64::from(frame.wire_bits()) / f64::from(self.bitrate_bps));
             deliver(origin, &frame);
         }
@@ -121,7 +123,10 @@ mod tests {
             bus.advance(Duration::from_millis(ms), |o, f| sent.push((ms, o, f.raw_id())));
         }
         let fillers = sent.iter().filter(|s| s.1 == Origin::Filler).count();
-        assert!((3000..=4000).contains(&fillers), "about 3 800 8-byte frames/s at 500 kbit/s: {fillers}");
+        assert!(
+            (3000..=4000).contains(&fillers),
+            "about 3 800 8-byte frames/s at 500 kbit/s: {fillers}"
+        );
         let host = sent.iter().find(|s| s.1 == Origin::Host).unwrap();
         assert_eq!(host.0, 500, "won arbitration in the same millisecond");
         assert!(arbitration_key(&CanFrame::standard(0x7FF, &[]).unwrap()) > arbitration_key(&filler_lo()));

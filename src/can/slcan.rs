@@ -219,14 +219,18 @@ fn parse_hex(digits: &[u8]) -> Option<u32> {
     if digits.is_empty() || digits.len() > 8 {
         return None;
     }
-    digits.iter().try_fold(0u32, |acc, &c| Some((acc << 4) | u32::from(hex_val(c)?)))
+    digits
+        .iter()
+        .try_fold(0u32, |acc, &c| Some((acc << 4) | u32::from(hex_val(c)?)))
 }
 
 fn parse_dec(digits: &[u8]) -> Option<u16> {
     if digits.is_empty() || digits.len() > 4 {
         return None;
     }
-    digits.iter().try_fold(0u16, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + u16::from(c - b'0')))
+    digits.iter().try_fold(0u16, |acc, &c| {
+        c.is_ascii_digit().then(|| acc * 10 + u16::from(c - b'0'))
+    })
 }
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
@@ -289,7 +293,10 @@ pub fn parse_frame(line: &[u8], allow_timestamp: bool) -> Result<(CanFrame, Opti
     let id: Id = if extended {
         ExtendedId::new(raw_id).ok_or_else(|| malformed(line))?.into()
     } else {
-        StandardId::new(raw_id as u16).filter(|_| raw_id <= 0x7FF).ok_or_else(|| malformed(line))?.into()
+        StandardId::new(raw_id as u16)
+            .filter(|_| raw_id <= 0x7FF)
+            .ok_or_else(|| malformed(line))?
+            .into()
     };
     let frame = if remote {
         CanFrame::remote_frame(id, dlc)
@@ -436,7 +443,11 @@ impl AdapterReply {
                 out.push(b'0' + kinds.len() as u8);
                 out.extend(kinds.iter().map(|k| k.letter()));
             }
-            Self::State { state, rx_errors, tx_errors } => {
+            Self::State {
+                state,
+                rx_errors,
+                tx_errors,
+            } => {
                 out.push(b's');
                 out.push(state.letter());
                 out.extend_from_slice(format!("{:03}{:03}", rx_errors.min(&999), tx_errors.min(&999)).as_bytes());
@@ -455,7 +466,9 @@ impl AdapterReply {
             Some(b'z') if line.len() == 1 => Ok(Self::TxAck { extended: false }),
             Some(b'Z') if line.len() == 1 => Ok(Self::TxAck { extended: true }),
             Some(b'F') => match line {
-                [_, a, b] => Ok(Self::Status(StatusFlags(parse_hex(&[*a, *b]).ok_or_else(|| malformed(line))? as u8))),
+                [_, a, b] => Ok(Self::Status(StatusFlags(
+                    parse_hex(&[*a, *b]).ok_or_else(|| malformed(line))? as u8,
+                ))),
                 _ => Err(malformed(line)),
             },
             Some(b'V') => match line {
@@ -475,12 +488,17 @@ impl AdapterReply {
                 _ => Err(malformed(line)),
             },
             Some(b'e') => {
-                let n = line.get(1).filter(|c| c.is_ascii_digit()).ok_or_else(|| malformed(line))?;
+                let n = line
+                    .get(1)
+                    .filter(|c| c.is_ascii_digit())
+                    .ok_or_else(|| malformed(line))?;
                 let kinds = &line[2..];
                 if kinds.len() != usize::from(n - b'0') || !kinds.iter().all(u8::is_ascii_alphabetic) {
                     return Err(malformed(line));
                 }
-                Ok(Self::BusError(kinds.iter().map(|&c| BusErrorKind::from_letter(c)).collect()))
+                Ok(Self::BusError(
+                    kinds.iter().map(|&c| BusErrorKind::from_letter(c)).collect(),
+                ))
             }
             Some(b's') if line.len() == 8 && line[1].is_ascii_alphabetic() => Ok(Self::State {
                 state: BusState::from_letter(line[1]),
@@ -542,31 +560,59 @@ mod tests {
         let f = CanFrame::extended(0x18FF_2010, &[0xDE, 0xAD]).unwrap();
         for r in [
             AdapterReply::TxAck { extended: true },
-            AdapterReply::Frame { frame: f, timestamp_ms: Some(0xEA5F) },
-            AdapterReply::Frame { frame: f, timestamp_ms: None },
+            AdapterReply::Frame {
+                frame: f,
+                timestamp_ms: Some(0xEA5F),
+            },
+            AdapterReply::Frame {
+                frame: f,
+                timestamp_ms: None,
+            },
             AdapterReply::Status(StatusFlags(0xA5)),
-            AdapterReply::Version { hardware: 0x10, software: 0x13 },
+            AdapterReply::Version {
+                hardware: 0x10,
+                software: 0x13,
+            },
             AdapterReply::VersionText("canable-fw 1a2b3c".into()),
             AdapterReply::SerialNumber("A7C1".into()),
             AdapterReply::BusError(vec![BusErrorKind::Ack, BusErrorKind::Stuff]),
-            AdapterReply::State { state: BusState::Passive, rx_errors: 57, tx_errors: 133 },
+            AdapterReply::State {
+                state: BusState::Passive,
+                rx_errors: 57,
+                tx_errors: 133,
+            },
         ] {
             let mut v = Vec::new();
             r.encode(&mut v);
             assert_eq!(v.last(), Some(&b'\r'));
             assert_eq!(AdapterReply::parse(&v[..v.len() - 1]), Ok(r));
         }
-        assert_eq!(AdapterReply::parse(b"sa057033").unwrap(), AdapterReply::State {
-            state: BusState::Active,
-            rx_errors: 57,
-            tx_errors: 33
-        });
-        assert_eq!(AdapterReply::parse(b"e1a").unwrap(), AdapterReply::BusError(vec![BusErrorKind::Ack]));
+        assert_eq!(
+            AdapterReply::parse(b"sa057033").unwrap(),
+            AdapterReply::State {
+                state: BusState::Active,
+                rx_errors: 57,
+                tx_errors: 33
+            }
+        );
+        assert_eq!(
+            AdapterReply::parse(b"e1a").unwrap(),
+            AdapterReply::BusError(vec![BusErrorKind::Ack])
+        );
     }
 
     #[test]
     fn wrong_dlc_and_lengths_are_malformed() {
-        for bad in [&b"t1239"[..], b"t1232001", b"t123200112", b"T0CFF102A1", b"t12G0", b"T3FFFFFFF0", b"t8000", b"r12"] {
+        for bad in [
+            &b"t1239"[..],
+            b"t1232001",
+            b"t123200112",
+            b"T0CFF102A1",
+            b"t12G0",
+            b"T3FFFFFFF0",
+            b"t8000",
+            b"r12",
+        ] {
             assert!(AdapterReply::parse(bad).is_err(), "{}", String::from_utf8_lossy(bad));
         }
         let (f, t) = parse_frame(b"t12320011ea5f", true).unwrap();

@@ -51,7 +51,11 @@ pub struct LineFramer {
 impl LineFramer {
     /// An empty framer.
     pub fn new() -> Self {
-        Self { buf: Vec::with_capacity(MAX_LINE_LEN), overlong: false, overlong_count: 0 }
+        Self {
+            buf: Vec::with_capacity(MAX_LINE_LEN),
+            overlong: false,
+            overlong_count: 0,
+        }
     }
 
     /// Feeds bytes; calls `sink(line, terminator)` for every complete line that is not over-long.
@@ -140,7 +144,11 @@ impl SlcanDecoder {
 
     /// The counters.
     pub fn stats(&self) -> StreamStats {
-        StreamStats { lines: self.lines, malformed: self.malformed, overlong: self.framer.overlong() }
+        StreamStats {
+            lines: self.lines,
+            malformed: self.malformed,
+            overlong: self.framer.overlong(),
+        }
     }
 
     /// The last parse error, for diagnostics.
@@ -194,7 +202,11 @@ impl CommandDecoder {
 
     /// The counters.
     pub fn stats(&self) -> StreamStats {
-        StreamStats { lines: self.lines, malformed: self.malformed, overlong: self.framer.overlong() }
+        StreamStats {
+            lines: self.lines,
+            malformed: self.malformed,
+            overlong: self.framer.overlong(),
+        }
     }
 }
 
@@ -214,7 +226,13 @@ mod tests {
             bytewise.extend(d.push_collect(std::slice::from_ref(b)));
         }
         assert_eq!(whole, bytewise);
-        assert_eq!(whole[5], AdapterReply::Version { hardware: 0x10, software: 0x13 });
+        assert_eq!(
+            whole[5],
+            AdapterReply::Version {
+                hardware: 0x10,
+                software: 0x13
+            }
+        );
     }
 
     #[test]
@@ -222,7 +240,13 @@ mod tests {
         let mut d = SlcanDecoder::new();
         let out = d.push_collect(b"\x00\xffjunk t12\rt1230\r");
         let f = CanFrame::standard(0x123, &[]).unwrap();
-        assert_eq!(out, vec![AdapterReply::Frame { frame: f, timestamp_ms: None }]);
+        assert_eq!(
+            out,
+            vec![AdapterReply::Frame {
+                frame: f,
+                timestamp_ms: None
+            }]
+        );
         assert_eq!(d.stats().malformed, 1);
     }
 
@@ -233,7 +257,14 @@ mod tests {
         input.extend_from_slice(b"\rt1230\r");
         let out = d.push_collect(&input);
         assert_eq!(out.len(), 1);
-        assert_eq!(d.stats(), StreamStats { lines: 1, malformed: 0, overlong: 1 });
+        assert_eq!(
+            d.stats(),
+            StreamStats {
+                lines: 1,
+                malformed: 0,
+                overlong: 1
+            }
+        );
     }
 
     #[test]

@@ -115,15 +115,27 @@ impl VehicleModel for SimpleVehicle {
         s.right_mps = approach(s.right_mps, r, accel);
         s.rotor_enabled = d.rotor_enable;
         s.rotor_rpm = if d.rotor_enable {
-            let rate = if d.rotor_rpm >= s.rotor_rpm { self.rotor_spinup_rpm_s } else { self.rotor_rundown_rpm_s };
+            let rate = if d.rotor_rpm >= s.rotor_rpm {
+                self.rotor_spinup_rpm_s
+            } else {
+                self.rotor_rundown_rpm_s
+            };
             approach(s.rotor_rpm, d.rotor_rpm, rate * dt)
         } else {
             approach(s.rotor_rpm, 0.0, self.rotor_rundown_rpm_s * dt)
         };
         let depth_target = if d.rotor_enable { d.depth_m } else { 0.0 };
         s.depth_m = approach(s.depth_m, depth_target, self.depth_rate_mps * dt);
-        s.hydraulic_pressure_bar = if d.rotor_enable { 40.0 + 0.25 * s.rotor_rpm + 300.0 * s.depth_m } else { 5.0 };
-        let engine_target = if d.rotor_enable || l.abs() + r.abs() > 0.0 { 1900.0 } else { 800.0 };
+        s.hydraulic_pressure_bar = if d.rotor_enable {
+            40.0 + 0.25 * s.rotor_rpm + 300.0 * s.depth_m
+        } else {
+            5.0
+        };
+        let engine_target = if d.rotor_enable || l.abs() + r.abs() > 0.0 {
+            1900.0
+        } else {
+            800.0
+        };
         s.engine_rpm = approach(s.engine_rpm, engine_target, 500.0 * dt);
         s.hydraulic_temp_c = approach(s.hydraulic_temp_c, if d.rotor_enable { 65.0 } else { 55.0 }, 0.05 * dt);
         s.oil_pressure_kpa = 200.0 + 0.08 * s.engine_rpm;
@@ -150,7 +162,12 @@ mod tests {
     #[test]
     fn rotor_runs_down_when_disabled() {
         let mut v = SimpleVehicle::default();
-        let on = ActuatorDemand { rotor_enable: true, rotor_rpm: 600.0, depth_m: 0.25, ..Default::default() };
+        let on = ActuatorDemand {
+            rotor_enable: true,
+            rotor_rpm: 600.0,
+            depth_m: 0.25,
+            ..Default::default()
+        };
         for _ in 0..400 {
             v.step(&on, Duration::from_millis(10));
         }
@@ -158,6 +175,9 @@ mod tests {
         for _ in 0..300 {
             v.step(&ActuatorDemand::default(), Duration::from_millis(10));
         }
-        assert!(v.state().rotor_rpm > 250.0 && v.state().rotor_rpm < 350.0, "runs down, not instantly");
+        assert!(
+            v.state().rotor_rpm > 250.0 && v.state().rotor_rpm < 350.0,
+            "runs down, not instantly"
+        );
     }
 }

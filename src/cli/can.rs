@@ -50,7 +50,11 @@ struct AdapterArgs {
 
 impl AdapterArgs {
     fn config(&self) -> PortConfig {
-        PortConfig { profile: self.profile, bitrate_bps: self.bitrate, ..PortConfig::new(&self.port) }
+        PortConfig {
+            profile: self.profile,
+            bitrate_bps: self.bitrate,
+            ..PortConfig::new(&self.port)
+        }
     }
 }
 
@@ -124,7 +128,9 @@ pub fn run(a: CanArgs) -> anyhow::Result<()> {
 }
 
 fn unix_time() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 fn id_text(f: &CanFrame) -> String {
@@ -167,7 +173,12 @@ fn describe(frame: &CanFrame, json: bool) -> String {
                     Some(l) => serde_json::Value::from(l),
                     None => serde_json::Value::from(tidy(v, s.factor)),
                 };
-                text.push(format!("{}={}{}", s.name, label.map_or_else(|| tidy(v, s.factor).to_string(), str::to_owned), s.unit));
+                text.push(format!(
+                    "{}={}{}",
+                    s.name,
+                    label.map_or_else(|| tidy(v, s.factor).to_string(), str::to_owned),
+                    s.unit
+                ));
                 obj.insert(s.name.clone(), jv);
             }
             if json {
@@ -189,7 +200,11 @@ fn monitor(a: MonitorArgs) -> anyhow::Result<()> {
         let line = match r {
             Some(AdapterReply::Frame { frame, .. }) => describe(&frame, a.json),
             Some(AdapterReply::BusError(kinds)) if !a.json => format!("bus error {kinds:?}"),
-            Some(AdapterReply::State { state, rx_errors, tx_errors }) if !a.json => {
+            Some(AdapterReply::State {
+                state,
+                rx_errors,
+                tx_errors,
+            }) if !a.json => {
                 format!("bus state {state:?} rx={rx_errors} tx={tx_errors}")
             }
             _ => continue,
@@ -205,13 +220,19 @@ fn monitor(a: MonitorArgs) -> anyhow::Result<()> {
 fn parse_values(m: &MessageDef, args: &[String]) -> anyhow::Result<Vec<(String, f64)>> {
     let mut values: Vec<(String, f64)> = Vec::new();
     for a in args {
-        let Some((name, text)) = a.split_once('=') else { bail!("expected SIGNAL=VALUE, got {a:?}") };
+        let Some((name, text)) = a.split_once('=') else {
+            bail!("expected SIGNAL=VALUE, got {a:?}")
+        };
         let s = m.signal(name)?;
         let v = match text.trim().parse::<f64>() {
             Ok(v) => v,
             Err(_) => match s.value_of_label(text.trim()) {
                 Some(raw) => raw as f64 * s.factor + s.offset,
-                None => bail!("{}.{}: {text:?} is neither a number nor one of its value names", m.name, name),
+                None => bail!(
+                    "{}.{}: {text:?} is neither a number nor one of its value names",
+                    m.name,
+                    name
+                ),
             },
         };
         if values.iter().any(|(n, _)| n == name) {
@@ -219,10 +240,18 @@ fn parse_values(m: &MessageDef, args: &[String]) -> anyhow::Result<Vec<(String, 
         }
         values.push((name.to_owned(), v));
     }
-    let missing: Vec<&str> =
-        m.signals.iter().map(|s| s.name.as_str()).filter(|n| !values.iter().any(|(v, _)| v == n)).collect();
+    let missing: Vec<&str> = m
+        .signals
+        .iter()
+        .map(|s| s.name.as_str())
+        .filter(|n| !values.iter().any(|(v, _)| v == n))
+        .collect();
     if !missing.is_empty() {
-        bail!("{}: no value for {} (every signal must be given)", m.name, missing.join(", "));
+        bail!(
+            "{}: no value for {} (every signal must be given)",
+            m.name,
+            missing.join(", ")
+        );
     }
     Ok(values)
 }
@@ -235,7 +264,12 @@ fn send(a: SendArgs) -> anyhow::Result<()> {
     let mut port = SlcanPort::open(a.adapter.config()).context("opening the adapter")?;
     port.send_frame_confirmed(&frame).context("sending")?;
     port.close();
-    println!("{} {} {}", id_text(&frame), m.name, frame.data().iter().map(|b| format!("{b:02X}")).collect::<String>());
+    println!(
+        "{} {} {}",
+        id_text(&frame),
+        m.name,
+        frame.data().iter().map(|b| format!("{b:02X}")).collect::<String>()
+    );
     Ok(())
 }
 
@@ -255,7 +289,10 @@ async fn terminated() {
 }
 
 fn drive(a: DriveArgs) -> anyhow::Result<()> {
-    let drive = VehicleCommand::Drive(DriveCommand { left_mps: a.left, right_mps: a.right });
+    let drive = VehicleCommand::Drive(DriveCommand {
+        left_mps: a.left,
+        right_mps: a.right,
+    });
     let implement = VehicleCommand::Implement(ImplementCommand {
         rotor_enable: a.rotor_rpm.is_some(),
         rotor_rpm: a.rotor_rpm.unwrap_or(0.0),
@@ -294,7 +331,12 @@ fn sim_ecu(a: SimEcuArgs) -> anyhow::Result<()> {
     if !(0.0..=1.0).contains(&a.bus_load) {
         bail!("--bus-load {} is outside [0, 1]", a.bus_load);
     }
-    let mut config = SimEcuConfig { profile: a.profile, bus_load: a.bus_load, link: Some(a.link.clone()), ..Default::default() };
+    let mut config = SimEcuConfig {
+        profile: a.profile,
+        bus_load: a.bus_load,
+        link: Some(a.link.clone()),
+        ..Default::default()
+    };
     config.ecu.heartbeat_timeout = Duration::from_millis(a.heartbeat_timeout_ms);
     let host = SimEcuHost::spawn(config).context("starting the simulated ECU")?;
     println!("{} -> {}", a.link.display(), host.slave_path().display());
