@@ -20,5 +20,6 @@ pub mod pty;
 pub mod sim_adapter;
 pub mod sim_bus;
 pub mod slcan;
+mod slcan_reply;
 pub mod slcan_stream;
 pub mod vehicle_model;
