@@ -156,9 +156,9 @@ fn main() {
     };
     latency(
         "drive (no repeats, never rate-limited)",
-        |c| BridgeConfig {
-            drive_hold: Duration::ZERO,
-            ..c
+        |mut c| {
+            c.schedule.drive_hold = Duration::ZERO;
+            c
         },
         samples,
         drive,

@@ -5,15 +5,8 @@
 //! without ever blocking on the device. The thread waits in `poll` on the port and on a wake-up
 //! pipe, so a new command goes out at once rather than at the next tick.
 //!
-//! What it does, in priority order on every pass:
-//! 1. **E-stop** first: sent at once, repeated every heartbeat period while latched, until the
-//!    caller sends a release.
-//! 2. **Heartbeat** every `heartbeat_period` (100 ms): counter 251 after each (re)connection,
-//!    then 0–250 rolling; 254/255 when the caller reports an error or the link shuts down.
-//! 3. **Drive**: the newest setpoint, at most one frame per `drive_period` (the DBC's 20 ms);
-//!    repeated at that period for `drive_hold` after the caller's last send, then no longer, so
-//!    a caller that stops deciding stops the vehicle through the ECU's drive timeout.
-//! 4. **Implement**: the newest setpoint, at most one per `implement_period`, repeated.
+//! What goes out when (e-stop first, the heartbeat and its counter, rate-limited and held drive
+//! and implement setpoints) is decided by the plain [`CommandSchedule`].
 //!
 //! Received frames are decoded with the DBC and timestamped. The link counts as lost on an I/O
 //! error, a hang-up, or no vehicle feedback for `feedback_timeout`; the port is then closed and
@@ -31,9 +24,8 @@ use tokio::sync::mpsc;
 
 use super::link::{FeedbackEvent, LinkError, LinkStatus, VehicleLink};
 use super::port::{PortConfig, SlcanPort};
-use super::protocol::{
-    counter, DriveCommand, EStopReason, HostMode, ImplementCommand, VehicleCommand, VehicleFeedback,
-};
+use super::protocol::{VehicleCommand, VehicleFeedback};
+use super::schedule::{CommandSchedule, ScheduleConfig};
 use super::slcan::AdapterReply;
 
 /// Bridge settings.
@@ -41,16 +33,8 @@ use super::slcan::AdapterReply;
 pub struct BridgeConfig {
     /// The adapter.
     pub port: PortConfig,
-    /// Heartbeat period. Default 100 ms.
-    pub heartbeat_period: Duration,
-    /// Host mode reported in the heartbeat until the caller changes it. Default `Manual`.
-    pub host_mode: HostMode,
-    /// Minimum interval between drive frames. Default 20 ms (the DBC's cycle time).
-    pub drive_period: Duration,
-    /// How long a drive setpoint is repeated after the caller's last send. Default 250 ms.
-    pub drive_hold: Duration,
-    /// Minimum interval between implement frames. Default 100 ms.
-    pub implement_period: Duration,
+    /// Periods, rate limits and the initial host mode.
+    pub schedule: ScheduleConfig,
     /// No vehicle feedback for this long ⇒ link lost. Default 500 ms.
     pub feedback_timeout: Duration,
     /// First reconnection delay. Default 100 ms.
@@ -65,11 +49,7 @@ impl BridgeConfig {
         let ms = Duration::from_millis;
         Self {
             port,
-            heartbeat_period: ms(100),
-            host_mode: HostMode::Manual,
-            drive_period: ms(20),
-            drive_hold: ms(250),
-            implement_period: ms(100),
+            schedule: ScheduleConfig::default(),
             feedback_timeout: ms(500),
             backoff_initial: ms(100),
             backoff_max: ms(2000),
@@ -77,20 +57,8 @@ impl BridgeConfig {
     }
 }
 
-#[derive(Default)]
-struct Outbox {
-    estop: Option<(bool, EStopReason)>,
-    estop_dirty: bool,
-    drive: Option<(DriveCommand, Instant)>,
-    drive_dirty: bool,
-    implement: Option<ImplementCommand>,
-    implement_dirty: bool,
-    host_mode: Option<HostMode>,
-    special_counter: Option<u8>,
-}
-
 struct Shared {
-    outbox: Mutex<Outbox>,
+    schedule: Mutex<CommandSchedule>,
     status: Mutex<LinkStatus>,
     stop: AtomicBool,
 }
@@ -116,7 +84,7 @@ impl BridgeLink {
         nonblocking(&wake_rx)?;
         nonblocking(&wake_tx)?;
         let shared = Arc::new(Shared {
-            outbox: Mutex::new(Outbox::default()),
+            schedule: Mutex::new(CommandSchedule::new(config.schedule, Instant::now())),
             status: Mutex::new(LinkStatus::default()),
             stop: AtomicBool::new(false),
         });
@@ -148,29 +116,7 @@ impl VehicleLink for BridgeLink {
             return Err(LinkError::Closed);
         }
         cmd.encode().map_err(|e| LinkError::Invalid(e.to_string()))?;
-        {
-            let mut o = lock(&self.shared.outbox);
-            match cmd {
-                VehicleCommand::EStop { stop, reason } => {
-                    o.estop = Some((stop, reason));
-                    o.estop_dirty = true;
-                }
-                VehicleCommand::Drive(d) => {
-                    o.drive = Some((d, Instant::now()));
-                    o.drive_dirty = true;
-                }
-                VehicleCommand::Implement(i) => {
-                    o.implement = Some(i);
-                    o.implement_dirty = true;
-                }
-                VehicleCommand::Heartbeat { counter: c, mode } => {
-                    o.host_mode = Some(mode);
-                    if c == counter::ERROR || c == counter::SHUTDOWN {
-                        o.special_counter = Some(c);
-                    }
-                }
-            }
-        }
+        lock(&self.shared.schedule).submit(cmd, Instant::now());
         self.wake();
         Ok(())
     }
@@ -204,15 +150,6 @@ struct Io {
     shared: Arc<Shared>,
     tx: mpsc::Sender<FeedbackEvent>,
     wake: OwnedFd,
-}
-
-/// Per-connection schedule.
-struct Session {
-    counter: u8,
-    next_heartbeat: Instant,
-    next_drive: Instant,
-    next_implement: Instant,
-    last_feedback: Instant,
 }
 
 enum Lost {
@@ -287,32 +224,24 @@ impl Io {
     }
 
     fn session(&self, port: &mut SlcanPort) -> (Lost, bool) {
-        let now = Instant::now();
-        let mut s = Session {
-            counter: counter::INIT,
-            next_heartbeat: now,
-            next_drive: now,
-            next_implement: now,
-            last_feedback: now,
-        };
+        let mut last_feedback = Instant::now();
+        lock(&self.shared.schedule).restart(last_feedback);
         let mut had_feedback = false;
         loop {
             if self.stopping() {
-                let mode = lock(&self.shared.outbox).host_mode.unwrap_or(self.config.host_mode);
-                let bye = VehicleCommand::Heartbeat {
-                    counter: counter::SHUTDOWN,
-                    mode,
-                };
+                let bye = lock(&self.shared.schedule).shutdown_heartbeat();
                 if let Ok(f) = bye.encode() {
                     let _ = port.send_frame(&f);
                 }
                 return (Lost::Stop, had_feedback);
             }
-            if let Err(e) = self.transmit(port, &mut s) {
+            if let Err(e) = self.transmit(port) {
                 return (Lost::Error(e), had_feedback);
             }
             let now = Instant::now();
-            let next = self.next_deadline(&s, now);
+            let next = lock(&self.shared.schedule)
+                .next_deadline(now)
+                .min(now + Duration::from_millis(50));
             let wait = next.saturating_duration_since(now);
             let (port_ready, woke) = {
                 // SAFETY: the port's descriptor stays open for the whole borrow (port outlives it).
@@ -334,7 +263,7 @@ impl Io {
             }
             while let Some(r) = port.take_pending() {
                 if self.received(r) {
-                    s.last_feedback = Instant::now();
+                    last_feedback = Instant::now();
                     if !had_feedback {
                         had_feedback = true;
                         lock(&self.shared.status).connected = true;
@@ -342,7 +271,7 @@ impl Io {
                 }
             }
             lock(&self.shared.status).decoder = port.stats();
-            if s.last_feedback.elapsed() > self.config.feedback_timeout {
+            if last_feedback.elapsed() > self.config.feedback_timeout {
                 return (
                     Lost::Error(format!("no vehicle feedback for {:?}", self.config.feedback_timeout)),
                     had_feedback,
@@ -384,60 +313,10 @@ impl Io {
         }
     }
 
-    /// When the next frame falls due (at most 50 ms ahead, so timeouts are checked).
-    fn next_deadline(&self, s: &Session, now: Instant) -> Instant {
-        let o = lock(&self.shared.outbox);
-        let mut next = s.next_heartbeat.min(now + Duration::from_millis(50));
-        if let Some((_, sent_at)) = o.drive {
-            if o.drive_dirty || now.duration_since(sent_at) <= self.config.drive_hold {
-                next = next.min(s.next_drive);
-            }
-        }
-        if o.implement.is_some() {
-            next = next.min(s.next_implement);
-        }
-        next.max(now)
-    }
-
     /// Writes whatever is due, highest priority first.
-    fn transmit(&self, port: &mut SlcanPort, s: &mut Session) -> Result<(), String> {
-        let now = Instant::now();
-        let mut frames = Vec::new();
-        {
-            let mut o = lock(&self.shared.outbox);
-            let hb_due = now >= s.next_heartbeat;
-            if let Some((stop, reason)) = o.estop {
-                if o.estop_dirty || (stop && hb_due) {
-                    frames.push(VehicleCommand::EStop { stop, reason });
-                    o.estop_dirty = false;
-                }
-            }
-            if hb_due || o.special_counter.is_some() {
-                let c = o.special_counter.take().unwrap_or(s.counter);
-                frames.push(VehicleCommand::Heartbeat {
-                    counter: c,
-                    mode: o.host_mode.unwrap_or(self.config.host_mode),
-                });
-                s.counter = counter::next(s.counter);
-                s.next_heartbeat = now + self.config.heartbeat_period;
-            }
-            if let Some((d, sent_at)) = o.drive {
-                let fresh = now.duration_since(sent_at) <= self.config.drive_hold;
-                if now >= s.next_drive && (o.drive_dirty || fresh) {
-                    frames.push(VehicleCommand::Drive(d));
-                    o.drive_dirty = false;
-                    s.next_drive = now + self.config.drive_period;
-                }
-            }
-            if let Some(i) = o.implement {
-                if now >= s.next_implement {
-                    frames.push(VehicleCommand::Implement(i));
-                    o.implement_dirty = false;
-                    s.next_implement = now + self.config.implement_period;
-                }
-            }
-        }
-        for cmd in frames {
+    fn transmit(&self, port: &mut SlcanPort) -> Result<(), String> {
+        let due = lock(&self.shared.schedule).due(Instant::now());
+        for cmd in due {
             let f = cmd.encode().map_err(|e| e.to_string())?;
             port.send_frame(&f).map_err(|e| e.to_string())?;
             lock(&self.shared.status).frames_sent += 1;

@@ -6,11 +6,11 @@
 //! messages at the periods the DBC gives (`GenMsgCycleTime`).
 //!
 //! Safety behaviour:
-//! - **Heartbeat watchdog**: no valid host heartbeat for `heartbeat_timeout` (default 300 ms) ⇒
-//!   `SafeStop` with `StopReason::HeartbeatTimeout`: tracks ramp to zero, rotor drive off (it
-//!   runs down), setpoints forgotten. A valid heartbeat is a rolling counter 0–250 that differs
-//!   from the previous one, or 251 (init); 254/255 stop the vehicle at once (`HostError` /
-//!   `HostShutdown`). After a stop, motion needs a fresh valid heartbeat *and* fresh commands.
+//! - **Heartbeat watchdog** ([`HeartbeatWatchdog`]): no valid host heartbeat for
+//!   `heartbeat_timeout` (default 300 ms) ⇒ `SafeStop` with `StopReason::HeartbeatTimeout`:
+//!   tracks ramp to zero, rotor drive off (it runs down), setpoints forgotten. 254/255 stop the
+//!   vehicle at once (`HostError` / `HostShutdown`). After a stop, motion needs a fresh valid
+//!   heartbeat *and* fresh commands.
 //! - **Drive command staleness**: a drive setpoint older than `drive_timeout` counts as zero.
 //! - **Emergency stop**: latched (brakes, rotor off) until an explicit release; survives link loss.
 //! - The reason is reported in `VehicleHeartbeat.StopReason` and in the `FaultCodes` flags.
@@ -18,12 +18,14 @@
 use std::time::Duration;
 
 use super::dbc::Dbc;
+use super::ecu_report as report;
 use super::frame::CanFrame;
 use super::protocol::{
-    counter, DriveCommand, EngineStatus, FaultFlags, HostMode, ImplementCommand, ImplementStatus, StopReason,
-    VehicleCommand, VehicleFeedback, VehicleMode,
+    counter, DriveCommand, FaultFlags, HostMode, ImplementCommand, StopReason, VehicleCommand, VehicleFeedback,
+    VehicleMode,
 };
 use super::vehicle_model::{ActuatorDemand, SimpleVehicle, VehicleModel};
+use super::watchdog::{HeartbeatVerdict, HeartbeatWatchdog};
 
 /// ECU settings.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -70,9 +72,7 @@ struct Periodic {
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Output {
-    TrackSpeeds,
-    Implement,
-    Engine,
+    Status(report::Status),
     Faults,
     Heartbeat,
 }
@@ -85,7 +85,7 @@ pub struct VehicleEcu<M: VehicleModel = SimpleVehicle> {
     stop_reason: StopReason,
     estop: bool,
     host_mode: HostMode,
-    last_heartbeat: Option<(u8, Duration)>,
+    watchdog: HeartbeatWatchdog,
     drive: Option<(DriveCommand, Duration)>,
     implement: Option<ImplementCommand>,
     vehicle_counter: u8,
@@ -109,9 +109,9 @@ impl<M: VehicleModel> VehicleEcu<M> {
             Duration::from_millis(ms)
         };
         let periodic = [
-            (Output::TrackSpeeds, "TrackSpeeds", 20),
-            (Output::Implement, "ImplementStatus", 100),
-            (Output::Engine, "EngineStatus", 100),
+            (Output::Status(report::Status::TrackSpeeds), "TrackSpeeds", 20),
+            (Output::Status(report::Status::Implement), "ImplementStatus", 100),
+            (Output::Status(report::Status::Engine), "EngineStatus", 100),
             (Output::Faults, "FaultCodes", 500),
             (Output::Heartbeat, "VehicleHeartbeat", 100),
         ]
@@ -129,7 +129,7 @@ impl<M: VehicleModel> VehicleEcu<M> {
             stop_reason: StopReason::None,
             estop: false,
             host_mode: HostMode::Idle,
-            last_heartbeat: None,
+            watchdog: HeartbeatWatchdog::new(config.heartbeat_timeout),
             drive: None,
             implement: None,
             vehicle_counter: counter::INIT,
@@ -233,20 +233,17 @@ impl<M: VehicleModel> VehicleEcu<M> {
     }
 
     fn heartbeat_fresh(&self, now: Duration) -> bool {
-        self.last_heartbeat
-            .is_some_and(|(_, t)| now.saturating_sub(t) <= self.config.heartbeat_timeout)
+        self.watchdog.fresh(now)
     }
 
     fn on_heartbeat(&mut self, c: u8, mode: HostMode, now: Duration) {
-        match c {
-            counter::ERROR => return self.stop(VehicleMode::SafeStop, StopReason::HostError),
-            counter::SHUTDOWN => return self.stop(VehicleMode::SafeStop, StopReason::HostShutdown),
-            counter::INIT => {}
-            c if c <= counter::MAX_ROLLING && self.last_heartbeat.is_none_or(|(prev, _)| prev != c) => {}
-            _ => return, // stale repeat or reserved value: not valid, does not feed the watchdog
+        match self.watchdog.on_heartbeat(c, now) {
+            HeartbeatVerdict::Valid => {}
+            HeartbeatVerdict::HostError => return self.stop(VehicleMode::SafeStop, StopReason::HostError),
+            HeartbeatVerdict::HostShutdown => return self.stop(VehicleMode::SafeStop, StopReason::HostShutdown),
+            HeartbeatVerdict::Stale | HeartbeatVerdict::Reserved => return,
         }
         self.stats.heartbeats += 1;
-        self.last_heartbeat = Some((c, now));
         self.host_mode = mode;
         match self.mode {
             VehicleMode::EStop => {}
@@ -283,53 +280,16 @@ impl<M: VehicleModel> VehicleEcu<M> {
     }
 
     fn faults(&self) -> FaultFlags {
-        let s = self.model.state();
-        let mut f = FaultFlags {
-            heartbeat_lost: self.stop_reason == StopReason::HeartbeatTimeout,
-            estop_latched: self.estop,
-            hydraulic_overpressure: s.hydraulic_pressure_bar > 320.0,
-            coolant_overtemp: s.coolant_c > 105.0,
-            low_oil_pressure: s.engine_rpm > 500.0 && s.oil_pressure_kpa < 100.0,
-            rotor_stall: s.rotor_enabled && s.hydraulic_pressure_bar > 320.0 && s.rotor_rpm < 100.0,
-            low_fuel: s.fuel_pct < 10.0,
-            active_count: 0,
-        };
-        f.active_count = [
-            f.heartbeat_lost,
-            f.estop_latched,
-            f.hydraulic_overpressure,
-            f.coolant_overtemp,
-            f.low_oil_pressure,
-            f.rotor_stall,
-            f.low_fuel,
-        ]
-        .iter()
-        .filter(|b| **b)
-        .count() as u8;
-        f
+        report::fault_flags(
+            &self.model.state(),
+            self.stop_reason == StopReason::HeartbeatTimeout,
+            self.estop,
+        )
     }
 
     fn feedback(&mut self, what: Output) -> VehicleFeedback {
-        let s = self.model.state();
-        let clamp = |x: f64, lo: f64, hi: f64| if x.is_finite() { x.clamp(lo, hi) } else { lo };
         match what {
-            Output::TrackSpeeds => VehicleFeedback::TrackSpeeds {
-                left_mps: clamp(s.left_mps, -3.0, 3.0),
-                right_mps: clamp(s.right_mps, -3.0, 3.0),
-            },
-            Output::Implement => VehicleFeedback::Implement(ImplementStatus {
-                rotor_rpm: clamp(s.rotor_rpm, 0.0, 1500.0),
-                depth_m: clamp(s.depth_m, 0.0, 0.6),
-                hydraulic_pressure_bar: clamp(s.hydraulic_pressure_bar, 0.0, 500.0),
-                hydraulic_temp_c: clamp(s.hydraulic_temp_c, -40.0, 210.0),
-                rotor_enabled: s.rotor_enabled,
-            }),
-            Output::Engine => VehicleFeedback::Engine(EngineStatus {
-                engine_rpm: clamp(s.engine_rpm, 0.0, 8031.875),
-                coolant_c: clamp(s.coolant_c, -40.0, 210.0),
-                oil_pressure_kpa: clamp(s.oil_pressure_kpa, 0.0, 1000.0),
-                fuel_pct: clamp(s.fuel_pct, 0.0, 100.0),
-            }),
+            Output::Status(kind) => report::status(kind, &self.model.state()),
             Output::Faults => VehicleFeedback::Faults(self.faults()),
             Output::Heartbeat => {
                 self.vehicle_counter = counter::next(self.vehicle_counter);
@@ -337,7 +297,7 @@ impl<M: VehicleModel> VehicleEcu<M> {
                     counter: self.vehicle_counter,
                     mode: self.mode,
                     stop_reason: self.stop_reason,
-                    host_counter_echo: self.last_heartbeat.map_or(counter::INIT, |(c, _)| c),
+                    host_counter_echo: self.watchdog.last_counter().unwrap_or(counter::INIT),
                 }
             }
         }
@@ -385,154 +345,5 @@ impl<M: VehicleModel> VehicleEcu<M> {
             }
         }
         out
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ms(n: u64) -> Duration {
-        Duration::from_millis(n)
-    }
-
-    fn send(ecu: &mut VehicleEcu, c: VehicleCommand, now: Duration) {
-        ecu.on_frame(&c.encode().unwrap(), now);
-    }
-
-    #[test]
-    fn watchdog_table() {
-        let drive = VehicleCommand::Drive(DriveCommand {
-            left_mps: 0.5,
-            right_mps: 0.5,
-        });
-        let mut ecu = VehicleEcu::new(EcuConfig::default(), SimpleVehicle::default(), ms(0));
-        send(&mut ecu, drive, ms(0));
-        assert_eq!(ecu.mode(), VehicleMode::Init, "no motion before a heartbeat");
-        let mut c = counter::INIT;
-        for t in (0..=1000).step_by(100) {
-            send(
-                &mut ecu,
-                VehicleCommand::Heartbeat {
-                    counter: c,
-                    mode: HostMode::Auto,
-                },
-                ms(t),
-            );
-            send(&mut ecu, drive, ms(t));
-            ecu.step(ms(t));
-            c = counter::next(c);
-        }
-        assert_eq!(ecu.mode(), VehicleMode::Auto);
-        assert!(ecu.model().state().left_mps > 0.45);
-        // Host goes silent: stale repeats of the same counter do not count.
-        for t in (1100..=1500).step_by(50) {
-            send(
-                &mut ecu,
-                VehicleCommand::Heartbeat {
-                    counter: 9,
-                    mode: HostMode::Auto,
-                },
-                ms(t),
-            );
-            ecu.step(ms(t));
-        }
-        assert_eq!(
-            (ecu.mode(), ecu.stop_reason()),
-            (VehicleMode::SafeStop, StopReason::HeartbeatTimeout)
-        );
-        for t in (1500..=3000).step_by(10) {
-            ecu.step(ms(t));
-        }
-        assert_eq!(ecu.model().state().left_mps, 0.0, "tracks stopped");
-        // Heartbeat returns: standby-like run mode, but old drive setpoint is gone.
-        send(
-            &mut ecu,
-            VehicleCommand::Heartbeat {
-                counter: 10,
-                mode: HostMode::Auto,
-            },
-            ms(3000),
-        );
-        ecu.step(ms(3100));
-        assert_eq!(ecu.mode(), VehicleMode::Auto);
-        assert_eq!(ecu.model().state().left_mps, 0.0);
-    }
-
-    #[test]
-    fn estop_latches_until_release_and_survives_heartbeats() {
-        let mut ecu = VehicleEcu::new(EcuConfig::default(), SimpleVehicle::default(), ms(0));
-        send(
-            &mut ecu,
-            VehicleCommand::Heartbeat {
-                counter: 0,
-                mode: HostMode::Manual,
-            },
-            ms(0),
-        );
-        send(
-            &mut ecu,
-            VehicleCommand::EStop {
-                stop: true,
-                reason: super::super::protocol::EStopReason::Operator,
-            },
-            ms(1),
-        );
-        send(
-            &mut ecu,
-            VehicleCommand::Heartbeat {
-                counter: 1,
-                mode: HostMode::Manual,
-            },
-            ms(50),
-        );
-        assert_eq!(ecu.mode(), VehicleMode::EStop);
-        send(
-            &mut ecu,
-            VehicleCommand::EStop {
-                stop: false,
-                reason: super::super::protocol::EStopReason::Operator,
-            },
-            ms(60),
-        );
-        assert_eq!(ecu.mode(), VehicleMode::Standby);
-    }
-
-    #[test]
-    fn shutdown_counter_stops_at_once_and_wrong_dlc_is_counted() {
-        let mut ecu = VehicleEcu::new(EcuConfig::default(), SimpleVehicle::default(), ms(0));
-        send(
-            &mut ecu,
-            VehicleCommand::Heartbeat {
-                counter: 0,
-                mode: HostMode::Auto,
-            },
-            ms(0),
-        );
-        send(
-            &mut ecu,
-            VehicleCommand::Heartbeat {
-                counter: counter::SHUTDOWN,
-                mode: HostMode::Auto,
-            },
-            ms(10),
-        );
-        assert_eq!(ecu.stop_reason(), StopReason::HostShutdown);
-        ecu.on_frame(&CanFrame::extended(0x0CFF_102A, &[1]).unwrap(), ms(20));
-        assert_eq!(ecu.stats().bad_frames, 1);
-    }
-
-    #[test]
-    fn periodic_outputs_follow_the_dbc_periods() {
-        let mut ecu = VehicleEcu::new(EcuConfig::default(), SimpleVehicle::default(), ms(0));
-        let mut counts = std::collections::HashMap::new();
-        for t in (0..1000).step_by(5) {
-            for f in ecu.step(ms(t)) {
-                *counts.entry(f.raw_id()).or_insert(0) += 1;
-            }
-        }
-        assert_eq!(counts[&0x0CFF_2010], 50);
-        assert_eq!(counts[&0x0CFF_2510], 10);
-        assert!(counts[&0x18FF_2410] >= 2);
     }
 }

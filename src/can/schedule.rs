@@ -1,0 +1,264 @@
+//! What the bridge sends when: priorities, rate limits, repetition and the heartbeat counter,
+//! as a plain type. Time comes in as `Instant` arguments; nothing here reads the clock.
+//!
+//! On every call of [`CommandSchedule::due`], in priority order:
+//! 1. **E-stop**: a new request or release at once; a latched stop again with every heartbeat.
+//! 2. **Heartbeat** every `heartbeat_period`: 251 after each (re)connection, then 0–250 rolling;
+//!    254 (error) or 255 (shutdown) once when the caller asks, without consuming a rolling value.
+//! 3. **Drive**: the newest setpoint, at most one per `drive_period`; repeated at that period
+//!    for `drive_hold` after the caller's last submit, then no more (the ECU's drive timeout
+//!    then stops the tracks if the caller has stopped deciding).
+//! 4. **Implement**: the newest setpoint, at most one per `implement_period`, repeated.
+
+use std::time::{Duration, Instant};
+
+use super::protocol::{counter, DriveCommand, EStopReason, HostMode, ImplementCommand, VehicleCommand};
+
+/// Periods and limits.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ScheduleConfig {
+    /// Heartbeat period. Default 100 ms.
+    pub heartbeat_period: Duration,
+    /// Host mode in the heartbeat until the caller sets one. Default `Manual`.
+    pub host_mode: HostMode,
+    /// Minimum interval between drive frames. Default 20 ms (the DBC's cycle time).
+    pub drive_period: Duration,
+    /// How long a drive setpoint is repeated after the caller's last submit. Default 250 ms.
+    pub drive_hold: Duration,
+    /// Minimum interval between implement frames. Default 100 ms.
+    pub implement_period: Duration,
+}
+
+impl Default for ScheduleConfig {
+    fn default() -> Self {
+        let ms = Duration::from_millis;
+        Self {
+            heartbeat_period: ms(100),
+            host_mode: HostMode::Manual,
+            drive_period: ms(20),
+            drive_hold: ms(250),
+            implement_period: ms(100),
+        }
+    }
+}
+
+/// The bridge's transmit schedule.
+#[derive(Clone, Debug)]
+pub struct CommandSchedule {
+    config: ScheduleConfig,
+    estop: Option<(bool, EStopReason)>,
+    estop_new: bool,
+    drive: Option<(DriveCommand, Instant)>,
+    drive_new: bool,
+    implement: Option<ImplementCommand>,
+    host_mode: HostMode,
+    special_counter: Option<u8>,
+    counter: u8,
+    next_heartbeat: Instant,
+    next_drive: Instant,
+    next_implement: Instant,
+}
+
+impl CommandSchedule {
+    /// A schedule with nothing submitted; the first heartbeat is due at `now`.
+    pub fn new(config: ScheduleConfig, now: Instant) -> Self {
+        Self {
+            config,
+            estop: None,
+            estop_new: false,
+            drive: None,
+            drive_new: false,
+            implement: None,
+            host_mode: config.host_mode,
+            special_counter: None,
+            counter: counter::INIT,
+            next_heartbeat: now,
+            next_drive: now,
+            next_implement: now,
+        }
+    }
+
+    /// A new connection: the heartbeat counter starts again at 251 and everything held is due.
+    pub fn restart(&mut self, now: Instant) {
+        self.counter = counter::INIT;
+        (self.next_heartbeat, self.next_drive, self.next_implement) = (now, now, now);
+        self.estop_new |= self.estop.is_some();
+    }
+
+    /// Takes a command from the caller at `now`. A heartbeat sets the host mode; its counter
+    /// matters only for 254/255, since the schedule owns the rolling counter.
+    pub fn submit(&mut self, cmd: VehicleCommand, now: Instant) {
+        match cmd {
+            VehicleCommand::EStop { stop, reason } => {
+                self.estop = Some((stop, reason));
+                self.estop_new = true;
+            }
+            VehicleCommand::Drive(d) => {
+                self.drive = Some((d, now));
+                self.drive_new = true;
+            }
+            VehicleCommand::Implement(i) => self.implement = Some(i),
+            VehicleCommand::Heartbeat { counter: c, mode } => {
+                self.host_mode = mode;
+                if c == counter::ERROR || c == counter::SHUTDOWN {
+                    self.special_counter = Some(c);
+                }
+            }
+        }
+    }
+
+    fn drive_wanted(&self, now: Instant) -> bool {
+        self.drive
+            .is_some_and(|(_, at)| self.drive_new || now.saturating_duration_since(at) <= self.config.drive_hold)
+    }
+
+    /// The commands due at `now`, highest priority first.
+    pub fn due(&mut self, now: Instant) -> Vec<VehicleCommand> {
+        let mut out = Vec::new();
+        let heartbeat_due = now >= self.next_heartbeat;
+        if let Some((stop, reason)) = self.estop {
+            if self.estop_new || (stop && heartbeat_due) {
+                out.push(VehicleCommand::EStop { stop, reason });
+                self.estop_new = false;
+            }
+        }
+        if let Some(c) = self.special_counter.take() {
+            out.push(VehicleCommand::Heartbeat {
+                counter: c,
+                mode: self.host_mode,
+            });
+            self.next_heartbeat = now + self.config.heartbeat_period;
+        } else if heartbeat_due {
+            out.push(VehicleCommand::Heartbeat {
+                counter: self.counter,
+                mode: self.host_mode,
+            });
+            self.counter = counter::next(self.counter);
+            self.next_heartbeat = now + self.config.heartbeat_period;
+        }
+        if let Some((d, _)) = self.drive {
+            if now >= self.next_drive && self.drive_wanted(now) {
+                out.push(VehicleCommand::Drive(d));
+                self.drive_new = false;
+                self.next_drive = now + self.config.drive_period;
+            }
+        }
+        if let Some(i) = self.implement {
+            if now >= self.next_implement {
+                out.push(VehicleCommand::Implement(i));
+                self.next_implement = now + self.config.implement_period;
+            }
+        }
+        out
+    }
+
+    /// When something next falls due (never before `now`).
+    pub fn next_deadline(&self, now: Instant) -> Instant {
+        let mut next = self.next_heartbeat;
+        if self.special_counter.is_some() || self.estop_new {
+            next = now;
+        }
+        if self.drive_wanted(now) {
+            next = next.min(self.next_drive);
+        }
+        if self.implement.is_some() {
+            next = next.min(self.next_implement);
+        }
+        next.max(now)
+    }
+
+    /// The goodbye heartbeat (counter 255) in the current host mode.
+    pub fn shutdown_heartbeat(&self) -> VehicleCommand {
+        VehicleCommand::Heartbeat {
+            counter: counter::SHUTDOWN,
+            mode: self.host_mode,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(v: &[VehicleCommand]) -> Vec<&'static str> {
+        v.iter().map(|c| c.message_name()).collect()
+    }
+
+    #[test]
+    fn priorities_rate_limits_and_hold() {
+        let t0 = Instant::now();
+        let ms = |n: u64| t0 + Duration::from_millis(n);
+        let mut s = CommandSchedule::new(ScheduleConfig::default(), t0);
+        let drive = |v: f64| {
+            VehicleCommand::Drive(DriveCommand {
+                left_mps: v,
+                right_mps: v,
+            })
+        };
+        s.submit(drive(0.1), ms(0));
+        s.submit(
+            VehicleCommand::EStop {
+                stop: true,
+                reason: EStopReason::Operator,
+            },
+            ms(0),
+        );
+        assert_eq!(names(&s.due(ms(0))), ["EStop", "HostHeartbeat", "DriveCommand"]);
+        s.submit(drive(0.2), ms(5));
+        s.submit(drive(0.3), ms(6));
+        assert_eq!(s.next_deadline(ms(6)), ms(20), "rate-limited to the drive period");
+        assert!(s.due(ms(10)).is_empty());
+        assert_eq!(s.due(ms(20)), [drive(0.3)], "newest setpoint replaces unsent ones");
+        assert_eq!(s.due(ms(40)), [drive(0.3)], "repeated while held");
+        assert_eq!(
+            names(&s.due(ms(100))),
+            ["EStop", "HostHeartbeat", "DriveCommand"],
+            "latched e-stop repeats"
+        );
+        assert_eq!(
+            names(&s.due(ms(300))),
+            ["EStop", "HostHeartbeat"],
+            "hold expired: no more drive frames"
+        );
+        assert_eq!(s.next_deadline(ms(300)), ms(400));
+    }
+
+    #[test]
+    fn heartbeat_counter_and_specials() {
+        let t0 = Instant::now();
+        let mut s = CommandSchedule::new(ScheduleConfig::default(), t0);
+        let counters: Vec<u8> = (0..4)
+            .flat_map(|i| s.due(t0 + Duration::from_millis(100 * i)))
+            .map(|c| match c {
+                VehicleCommand::Heartbeat { counter, .. } => counter,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(counters, [251, 0, 1, 2]);
+        s.submit(
+            VehicleCommand::Heartbeat {
+                counter: counter::ERROR,
+                mode: HostMode::Auto,
+            },
+            t0,
+        );
+        let t = t0 + Duration::from_millis(350);
+        assert_eq!(s.next_deadline(t), t);
+        assert_eq!(
+            s.due(t),
+            [VehicleCommand::Heartbeat {
+                counter: 254,
+                mode: HostMode::Auto
+            }]
+        );
+        assert_eq!(
+            s.due(t + Duration::from_millis(100)),
+            [VehicleCommand::Heartbeat {
+                counter: 3,
+                mode: HostMode::Auto
+            }]
+        );
+        s.restart(t);
+        assert!(matches!(s.due(t)[0], VehicleCommand::Heartbeat { counter: 251, .. }));
+    }
+}
