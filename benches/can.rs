@@ -18,12 +18,11 @@ use demine::can::pty::{SimEcuConfig, SimEcuHost};
 use demine::can::slcan::{encode_frame, AdapterReply};
 use demine::can::slcan_stream::SlcanDecoder;
 
-fn codec() {
+fn codec(rounds: usize) {
     let frames: Vec<CanFrame> = (0..4096u32)
         .map(|i| CanFrame::extended(0x0CFF_0000 | i, &i.to_le_bytes().repeat(2)).unwrap())
         .collect();
     let mut stream = Vec::new();
-    let rounds = 200;
     let t = Instant::now();
     for _ in 0..rounds {
         stream.clear();
@@ -64,7 +63,7 @@ fn codec() {
         left_mps: 0.42,
         right_mps: -0.17,
     });
-    let reps = 200_000;
+    let reps = 1000 * rounds as u32;
     let t = Instant::now();
     for _ in 0..reps {
         let f = black_box(cmd).encode().unwrap();
@@ -142,9 +141,10 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return; // `cargo test --benches` asks for a list; nothing to list
     }
-    let quick = std::env::args().any(|a| a == "--quick") || std::env::var_os("DEMINE_BENCH_QUICK").is_some();
-    let samples = if quick { 30 } else { 300 };
-    codec();
+    // `cargo bench` passes --bench; under `cargo test --all-targets` this runs as a short smoke test.
+    let quick = !std::env::args().any(|a| a == "--bench") || std::env::var_os("DEMINE_BENCH_QUICK").is_some();
+    let samples = if quick { 10 } else { 300 };
+    codec(if quick { 2 } else { 200 });
     let drive = |i: usize| {
         VehicleCommand::Drive(DriveCommand {
             left_mps: (i % 2000) as f64 * 0.001,

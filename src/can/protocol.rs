@@ -20,6 +20,7 @@
 
 use super::dbc::{Dbc, DbcError, MessageDef};
 use super::frame::CanFrame;
+pub use super::protocol_enums::{counter, EStopReason, HostMode, StopReason, VehicleMode};
 
 /// Errors encoding or decoding protocol messages.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -29,79 +30,8 @@ pub enum ProtocolError {
     Dbc(#[from] DbcError),
 }
 
-macro_rules! wire_enum {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $n:literal),* $(,)? }) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        pub enum $name {
-            $($(#[$vm])* $v,)*
-            /// A value this build does not know.
-            Other(u8),
-        }
-        impl $name {
-            /// The wire value.
-            pub fn to_raw(self) -> u8 {
-                match self { $(Self::$v => $n,)* Self::Other(n) => n }
-            }
-            /// From the wire value.
-            pub fn from_raw(n: u8) -> Self {
-                match n { $($n => Self::$v,)* n => Self::Other(n) }
-            }
-        }
-    };
-}
-
-wire_enum!(
-    /// What the host is doing (HostHeartbeat.HostMode).
-    HostMode { /** No mission. */ Idle = 0, /** Operator drives. */ Manual = 1, /** Autonomous clearance. */ Auto = 2, /** Mission paused. */ Paused = 3 }
-);
-wire_enum!(
-    /// The vehicle's mode (VehicleHeartbeat.VehicleMode).
-    VehicleMode {
-        /** Starting up. */ Init = 0, /** Ready, not moving. */ Standby = 1, /** Following host commands, manual. */ Manual = 2,
-        /** Following host commands, autonomous. */ Auto = 3, /** Stopped by a watchdog or fault (category 1). */ SafeStop = 4,
-        /** Emergency stop latched (category 0). */ EStop = 5,
-    }
-);
-wire_enum!(
-    /// Why the vehicle stopped (VehicleHeartbeat.StopReason).
-    StopReason {
-        /** Not stopped. */ None = 0, /** No valid host heartbeat within the timeout. */ HeartbeatTimeout = 1,
-        /** Emergency stop. */ EStop = 2, /** A vehicle fault. */ Fault = 3, /** The host said goodbye (counter 255). */ HostShutdown = 4,
-        /** The host reported an error (counter 254). */ HostError = 5,
-    }
-);
-wire_enum!(
-    /// Who asked for an emergency stop (EStop.EStopReason).
-    EStopReason {
-        /** The operator. */ Operator = 0, /** The safety supervisor. */ Supervisor = 1, /** Geofence breach. */ Geofence = 2,
-        /** A detonation. */ Detonation = 3, /** Link loss. */ LinkLoss = 4, /** A fault. */ Fault = 5,
-    }
-);
-
-/// Heartbeat counter values with a meaning (ISO 11783-7 practice).
-pub mod counter {
-    /// First heartbeat after start-up.
-    pub const INIT: u8 = 251;
-    /// Sender is in error.
-    pub const ERROR: u8 = 254;
-    /// Sender is shutting down gracefully.
-    pub const SHUTDOWN: u8 = 255;
-    /// Highest rolling value; the counter wraps from 250 to 0.
-    pub const MAX_ROLLING: u8 = 250;
-
-    /// The value after `c`: INIT → 0, 0 → 1 … 250 → 0.
-    pub fn next(c: u8) -> u8 {
-        if c >= MAX_ROLLING {
-            0
-        } else {
-            c + 1
-        }
-    }
-}
-
 /// Track speed setpoints. # Units: m/s, positive forward, ±3.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct DriveCommand {
     /// Left track speed setpoint, m/s.
     pub left_mps: f64,
@@ -110,7 +40,7 @@ pub struct DriveCommand {
 }
 
 /// Implement setpoints.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct ImplementCommand {
     /// Rotor (flail or tiller drum) on.
     pub rotor_enable: bool,
@@ -121,7 +51,7 @@ pub struct ImplementCommand {
 }
 
 /// A command from host to vehicle.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub enum VehicleCommand {
     /// Track speeds.
     Drive(DriveCommand),
@@ -144,7 +74,7 @@ pub enum VehicleCommand {
 }
 
 /// Implement status.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct ImplementStatus {
     /// Rotor speed, rpm.
     pub rotor_rpm: f64,
@@ -159,7 +89,7 @@ pub struct ImplementStatus {
 }
 
 /// Engine status.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct EngineStatus {
     /// Engine speed, rpm.
     pub engine_rpm: f64,
@@ -172,7 +102,7 @@ pub struct EngineStatus {
 }
 
 /// Active faults, one named flag each.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize)]
 pub struct FaultFlags {
     /// Host heartbeat lost.
     pub heartbeat_lost: bool,
@@ -193,7 +123,7 @@ pub struct FaultFlags {
 }
 
 /// Feedback from vehicle to host.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub enum VehicleFeedback {
     /// Measured track speeds (odometry). # Units: m/s.
     TrackSpeeds {

@@ -176,8 +176,8 @@ impl SimEcuHost {
         self.lock().snapshot
     }
 
-    /// Frames the host put on the bus since the last call, with the time the ECU got them
-    /// (the last 4 096 are kept).
+    /// Frames the host put on the bus since the last call, with the time the ECU had them: when
+    /// their last bit was on the simulated bus (the last 4 096 are kept).
     pub fn take_host_frames(&self) -> Vec<(Instant, CanFrame)> {
         self.lock().host_frames.drain(..).collect()
     }
@@ -247,7 +247,7 @@ fn run<M: VehicleModel + 'static>(
         loop {
             match nix::unistd::read(&pty.master, &mut buf) {
                 Ok(n) if n > 0 => {
-                    adapter.on_host_bytes(&buf[..n], &mut to_host, |f| bus.enqueue(Origin::Host, f));
+                    adapter.on_host_bytes(&buf[..n], &mut to_host, |f| bus.enqueue(Origin::Host, f, now));
                 }
                 _ => break,
             }
@@ -256,12 +256,12 @@ fn run<M: VehicleModel + 'static>(
             bus.set_bitrate(bps);
         }
         for f in ecu.step(now) {
-            bus.enqueue(Origin::Ecu, f);
+            bus.enqueue(Origin::Ecu, f, now);
         }
-        bus.advance(now, |origin, f| match origin {
+        bus.advance(now, |origin, f, end| match origin {
             Origin::Host => {
                 ecu.on_frame(f, now);
-                host_frames.push((Instant::now(), *f));
+                host_frames.push((start + end, *f));
             }
             Origin::Ecu | Origin::Filler => adapter.frame_to_host(f, now, &mut to_host),
         });

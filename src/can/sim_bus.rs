@@ -1,9 +1,10 @@
 //! A simulated CAN bus: arbitration by identifier, frame times at the bit rate, optional
 //! filler traffic up to a target load. Plain type, time passed in.
 //!
-//! Pending frames wait in a queue; whenever the bus is idle the frame with the lowest
-//! identifier (CAN arbitration: lower wins; 11-bit before 29-bit of the same base) goes next
-//! and occupies the bus for [`CanFrame::wire_bits`] / bit rate. Filler frames (identifier
+//! Frames wait in a queue from the time they are ready; whenever the bus is free the ready frame
+//! with the lowest identifier (CAN arbitration: lower wins; 11-bit before 29-bit of the same base)
+//! goes next and occupies the bus for [`CanFrame::wire_bits`] / bit rate; receivers have it when
+//! its last bit is sent. Filler frames (identifier
 //! 0x1CFFAA99, priority 7, 8 bytes) are added to keep the offered load at `load` of capacity;
 //! at `load = 1.0` the bus is saturated and every other frame has to win arbitration.
 
@@ -35,7 +36,7 @@ pub struct SimBus {
     last: Option<Duration>,
     filler_credit_bits: f64,
     seq: u64,
-    queue: BTreeMap<(u32, u64), (Origin, CanFrame)>,
+    queue: BTreeMap<(u32, u64), (Origin, CanFrame, Duration)>,
 }
 
 fn arbitration_key(f: &CanFrame) -> u32 {
@@ -66,10 +67,11 @@ impl SimBus {
         self.bitrate_bps = bitrate_bps.max(1);
     }
 
-    /// Queues a frame for transmission.
-    pub fn enqueue(&mut self, origin: Origin, frame: CanFrame) {
+    /// Queues a frame that became ready for transmission at `at`.
+    pub fn enqueue(&mut self, origin: Origin, frame: CanFrame, at: Duration) {
         self.seq += 1;
-        self.queue.insert((arbitration_key(&frame), self.seq), (origin, frame));
+        self.queue
+            .insert((arbitration_key(&frame), self.seq), (origin, frame, at));
     }
 
     /// Frames waiting.
@@ -77,8 +79,9 @@ impl SimBus {
         self.queue.len()
     }
 
-    /// Runs the bus up to `now`, calling `deliver` for each frame in the order it was sent.
-    pub fn advance(&mut self, now: Duration, mut deliver: impl FnMut(Origin, &CanFrame)) {
+    /// Runs the bus up to `now`, calling `deliver(origin, frame, end)` for each frame in the
+    /// order it was sent; `end` is when its last bit is on the bus (receivers have it then).
+    pub fn advance(&mut self, now: Duration, mut deliver: impl FnMut(Origin, &CanFrame, Duration)) {
         let dt = self.last.map_or(Duration::ZERO, |l| now.saturating_sub(l));
         self.last = Some(now);
         let filler = CanFrame::extended(FILLER_ID, &[0x55; 8]).expect("valid id");
@@ -88,22 +91,27 @@ impl SimBus {
             while self.filler_credit_bits >= bits {
                 self.filler_credit_bits -= bits;
                 if self.queue.len() < 8 {
-                    self.enqueue(Origin::Filler, filler);
+                    self.enqueue(Origin::Filler, filler, now);
                 }
             }
         }
-        if self.busy_until < now.saturating_sub(Duration::from_millis(5)) {
-            self.busy_until = now.saturating_sub(Duration::from_millis(5));
-        }
-        while self.busy_until <= now {
-            let Some((_, (origin, frame))) = self.queue.pop_first() else {
+        // The next slot starts when the bus is free and some frame is ready; among the ready
+        // frames the lowest identifier wins arbitration.
+        while let Some(first_ready) = self.queue.values().map(|e| e.2).min() {
+            let start = self.busy_until.max(first_ready);
+            if start > now {
                 break;
-            };
-            self.busy_until += Duration::from_secs_f64(f64::from(frame.wire_bits()) / f64::from(self.bitrate_bps));
-            deliver(origin, &frame);
-        }
-        if self.queue.is_empty() && self.busy_until < now {
-            self.busy_until = now;
+            }
+            let key = *self
+                .queue
+                .iter()
+                .find(|(_, e)| e.2 <= start)
+                .map(|(k, _)| k)
+                .expect("a frame is ready at start");
+            let (origin, frame, _) = self.queue.remove(&key).expect("key just found");
+            self.busy_until =
+                start + Duration::from_secs_f64(f64::from(frame.wire_bits()) / f64::from(self.bitrate_bps));
+            deliver(origin, &frame, self.busy_until);
         }
     }
 }
@@ -118,17 +126,28 @@ mod tests {
         let mut sent = Vec::new();
         for ms in 0..=1000u64 {
             if ms == 500 {
-                bus.enqueue(Origin::Host, CanFrame::extended(0x0CFF_102A, &[0; 4]).unwrap());
+                bus.enqueue(
+                    Origin::Host,
+                    CanFrame::extended(0x0CFF_102A, &[0; 4]).unwrap(),
+                    Duration::from_millis(ms),
+                );
             }
-            bus.advance(Duration::from_millis(ms), |o, f| sent.push((ms, o, f.raw_id())));
+            bus.advance(Duration::from_millis(ms), |o, f, end| {
+                sent.push((ms, o, f.raw_id(), end))
+            });
         }
         let fillers = sent.iter().filter(|s| s.1 == Origin::Filler).count();
         assert!(
-            (3000..=4000).contains(&fillers),
-            "about 3 800 8-byte frames/s at 500 kbit/s: {fillers}"
+            (3000..=3200).contains(&fillers),
+            "500 kbit/s / 159 bits ≈ 3 144 frames/s: {fillers}"
         );
         let host = sent.iter().find(|s| s.1 == Origin::Host).unwrap();
-        assert_eq!(host.0, 500, "won arbitration in the same millisecond");
+        let waited = host.3 - Duration::from_millis(500);
+        let slot = Duration::from_secs_f64(159.0 / 500_000.0);
+        assert!(
+            waited <= 2 * slot,
+            "waits at most for the frame on the bus, then its own: {waited:?}"
+        );
         assert!(arbitration_key(&CanFrame::standard(0x7FF, &[]).unwrap()) > arbitration_key(&filler_lo()));
     }
 

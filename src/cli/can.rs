@@ -316,7 +316,7 @@ fn drive(a: DriveArgs) -> anyhow::Result<()> {
                     link.send(implement)?;
                 }
                 ev = link.recv() => match ev {
-                    Some(ev) => println!("{}", serde_json::json!({"feedback": format!("{:?}", ev.feedback)})),
+                    Some(ev) => println!("{}", serde_json::json!({"t": unix_time(), "feedback": ev.feedback})),
                     None => break,
                 },
             }
