@@ -5,9 +5,10 @@
 //! 1. **E-stop**: a new request or release at once; a latched stop again with every heartbeat.
 //! 2. **Heartbeat** every `heartbeat_period`: 251 after each (re)connection, then 0–250 rolling;
 //!    254 (error) or 255 (shutdown) once when the caller asks, without consuming a rolling value.
-//! 3. **Drive**: the newest setpoint, at most one per `drive_period`; repeated at that period
-//!    for `drive_hold` after the caller's last submit, then no more (the ECU's drive timeout
-//!    then stops the tracks if the caller has stopped deciding).
+//! 3. **Drive**: a new setpoint at once, but new setpoints at most one per `drive_period` (the
+//!    newest replaces unsent ones); the current one repeated every `drive_period` for
+//!    `drive_hold` after the caller's last submit, then no more (the ECU's drive timeout then
+//!    stops the tracks if the caller has stopped deciding). Repeats never delay a new setpoint.
 //! 4. **Implement**: the newest setpoint, at most one per `implement_period`, repeated.
 
 use std::time::{Duration, Instant};
@@ -56,6 +57,7 @@ pub struct CommandSchedule {
     counter: u8,
     next_heartbeat: Instant,
     next_drive: Instant,
+    next_new_drive: Instant,
     next_implement: Instant,
 }
 
@@ -74,6 +76,7 @@ impl CommandSchedule {
             counter: counter::INIT,
             next_heartbeat: now,
             next_drive: now,
+            next_new_drive: now,
             next_implement: now,
         }
     }
@@ -81,7 +84,12 @@ impl CommandSchedule {
     /// A new connection: the heartbeat counter starts again at 251 and everything held is due.
     pub fn restart(&mut self, now: Instant) {
         self.counter = counter::INIT;
-        (self.next_heartbeat, self.next_drive, self.next_implement) = (now, now, now);
+        (
+            self.next_heartbeat,
+            self.next_drive,
+            self.next_new_drive,
+            self.next_implement,
+        ) = (now, now, now, now);
         self.estop_new |= self.estop.is_some();
     }
 
@@ -137,8 +145,16 @@ impl CommandSchedule {
             self.next_heartbeat = now + self.config.heartbeat_period;
         }
         if let Some((d, _)) = self.drive {
-            if now >= self.next_drive && self.drive_wanted(now) {
+            let send = if self.drive_new {
+                now >= self.next_new_drive
+            } else {
+                now >= self.next_drive && self.drive_wanted(now)
+            };
+            if send {
                 out.push(VehicleCommand::Drive(d));
+                if self.drive_new {
+                    self.next_new_drive = now + self.config.drive_period;
+                }
                 self.drive_new = false;
                 self.next_drive = now + self.config.drive_period;
             }
@@ -158,7 +174,9 @@ impl CommandSchedule {
         if self.special_counter.is_some() || self.estop_new {
             next = now;
         }
-        if self.drive_wanted(now) {
+        if self.drive.is_some() && self.drive_new {
+            next = next.min(self.next_new_drive);
+        } else if self.drive_wanted(now) {
             next = next.min(self.next_drive);
         }
         if self.implement.is_some() {
@@ -221,6 +239,15 @@ mod tests {
             "hold expired: no more drive frames"
         );
         assert_eq!(s.next_deadline(ms(300)), ms(400));
+        s.submit(drive(0.4), ms(301));
+        assert_eq!(s.due(ms(301)), [drive(0.4)], "a new setpoint goes at once");
+        assert_eq!(s.due(ms(321)), [drive(0.4)], "the repeat");
+        s.submit(drive(0.5), ms(325));
+        assert_eq!(
+            s.due(ms(325)),
+            [drive(0.5)],
+            "the repeat did not delay the new setpoint"
+        );
     }
 
     #[test]
