@@ -126,14 +126,14 @@ fn latency(
     let snap = sim.snapshot();
     println!(
         "latency {label}: median {:.2} ms, p99 {:.2} ms, max {:.2} ms over {} commands \
-         (bus 500 kbit/s saturated; host decoded {} lines, {} malformed; adapter overruns dropped nothing: {})",
+         (bus 500 kbit/s saturated; host decoded {} lines, {} malformed; the simulated adapter refused {} host lines)",
         percentile(&lat, 0.5).as_secs_f64() * 1e3,
         percentile(&lat, 0.99).as_secs_f64() * 1e3,
         lat.last().unwrap().as_secs_f64() * 1e3,
         lat.len(),
         st.decoder.lines,
         st.decoder.malformed,
-        snap.adapter.malformed == 0,
+        snap.refused,
     );
 }
 
@@ -164,7 +164,13 @@ fn main() {
         drive,
         drive_is,
     );
-    latency("drive (default: repeated every 20 ms)", |c| c, samples, drive, drive_is);
+    latency(
+        "drive (default schedule: repeats every 20 ms)",
+        |c| c,
+        samples,
+        drive,
+        drive_is,
+    );
     let estop = |i: usize| VehicleCommand::EStop {
         stop: i % 2 == 0,
         reason: EStopReason::Operator,
