@@ -1,6 +1,7 @@
 //! Property tests of the SLCAN codec: any byte stream decodes without panic and with bounded
 //! memory; every valid frame embedded in garbage is recovered after the next terminator;
-//! chunking does not change the result; every frame round-trips.
+//! chunking does not change the result; every frame round-trips. Also: any payload under a vehicle
+//! identifier and any damaged DBC text are handled without panic.
 
 use demine::can::frame::{CanFrame, ExtendedId, Id, StandardId};
 use demine::can::slcan::{encode_frame, AdapterReply, SlcanCommand};
@@ -116,4 +117,30 @@ fn megabytes_without_a_terminator_stay_bounded() {
     let out = d.push_collect(b"\rt1230\r");
     assert_eq!(frames_of(&out).len(), 1);
     const { assert!(MAX_LINE_LEN >= 31) };
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Any payload under any vehicle identifier decodes or is refused; nothing panics.
+    #[test]
+    fn any_payload_under_a_vehicle_id_is_handled(which in 0usize..10, data in proptest::collection::vec(any::<u8>(), 0..=8)) {
+        use demine::can::protocol::{VehicleCommand, VehicleFeedback};
+        let m = &demine::can::dbc::Dbc::vehicle().messages[which];
+        let f = CanFrame::data_frame(m.id, &data).unwrap();
+        let _ = VehicleCommand::decode(&f);
+        let _ = VehicleFeedback::decode(&f);
+    }
+
+    /// The DBC parser refuses or accepts any text without panicking, including damaged copies
+    /// of the shipped file.
+    #[test]
+    fn dbc_parser_survives_damaged_text(cut in 0usize..6000, junk in "[ -~\n]{0,40}") {
+        let text = demine::can::dbc::VEHICLE_DBC;
+        let cut = cut.min(text.len());
+        let cut = (0..=cut).rev().find(|&c| text.is_char_boundary(c)).unwrap_or(0);
+        let damaged = format!("{}{}{}", &text[..cut], junk, &text[cut..]);
+        let _ = demine::can::dbc::Dbc::parse(&damaged);
+        let _ = demine::can::dbc::Dbc::parse(&junk);
+    }
 }

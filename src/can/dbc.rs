@@ -168,13 +168,14 @@ impl Dbc {
 impl SignalDef {
     /// Raw value of this signal in a 64-bit little-endian payload.
     fn extract(&self, payload: u64) -> i64 {
-        let mask = if self.length == 64 {
-            u64::MAX
-        } else {
-            (1u64 << self.length) - 1
-        };
-        let raw = (payload >> self.start_bit) & mask;
-        if self.signed && self.length < 64 && raw & (1u64 << (self.length - 1)) != 0 {
+        // Fields are public, so do not trust them to be in range (the parser checks them).
+        let length = self.length.min(64);
+        if length == 0 {
+            return 0;
+        }
+        let mask = if length == 64 { u64::MAX } else { (1u64 << length) - 1 };
+        let raw = payload.checked_shr(u32::from(self.start_bit)).unwrap_or(0) & mask;
+        if self.signed && length < 64 && raw & (1u64 << (length - 1)) != 0 {
             (raw | !mask) as i64
         } else {
             raw as i64
@@ -214,11 +215,7 @@ impl SignalDef {
         if raw < lo || raw > hi {
             return Err(out_of_range());
         }
-        let mask = if self.length == 64 {
-            u64::MAX
-        } else {
-            (1u64 << self.length) - 1
-        };
+        let mask = 1u64.checked_shl(u32::from(self.length)).map_or(u64::MAX, |b| b - 1);
         Ok((raw as i64 as u64) & mask)
     }
 
@@ -260,7 +257,10 @@ impl MessageDef {
                 message: self.name.clone(),
                 signal: s.name.clone(),
             })?;
-            payload |= s.raw_of(&self.name, v)? << s.start_bit;
+            payload |= s
+                .raw_of(&self.name, v)?
+                .checked_shl(u32::from(s.start_bit))
+                .unwrap_or(0);
         }
         let bytes = payload.to_le_bytes();
         Ok(CanFrame::data_frame(self.id, &bytes[..usize::from(self.dlc)]).expect("DLC checked <= 8 when parsed"))
