@@ -173,12 +173,13 @@ fn describe(frame: &CanFrame, json: bool) -> String {
                     Some(l) => serde_json::Value::from(l),
                     None => serde_json::Value::from(tidy(v, s.factor)),
                 };
-                text.push(format!(
-                    "{}={}{}",
-                    s.name,
-                    label.map_or_else(|| tidy(v, s.factor).to_string(), str::to_owned),
-                    s.unit
-                ));
+                let value = label.map_or_else(|| tidy(v, s.factor).to_string(), str::to_owned);
+                let unit = if s.unit.is_empty() || label.is_some() {
+                    String::new()
+                } else {
+                    format!(" {}", s.unit)
+                };
+                text.push(format!("{}={value}{unit}", s.name));
                 obj.insert(s.name.clone(), jv);
             }
             if json {
