@@ -9,7 +9,12 @@
 //!    newest replaces unsent ones); the current one repeated every `drive_period` for
 //!    `drive_hold` after the caller's last submit, then no more (the ECU's drive timeout then
 //!    stops the tracks if the caller has stopped deciding). Repeats never delay a new setpoint.
-//! 4. **Implement**: the newest setpoint, at most one per `implement_period`, repeated.
+//! 4. **Implement**: the newest setpoint, at most one per `implement_period`, repeated for
+//!    `implement_hold` after the caller's last submit.
+//!
+//! A setpoint older than its hold (at least one period) is never sent, not even as a first
+//! transmission: after a long link loss the vehicle gets no stale command, only heartbeats,
+//! until the caller decides again.
 
 use std::time::{Duration, Instant};
 
@@ -28,6 +33,8 @@ pub struct ScheduleConfig {
     pub drive_hold: Duration,
     /// Minimum interval between implement frames. Default 100 ms.
     pub implement_period: Duration,
+    /// How long an implement setpoint is repeated after the caller's last submit. Default 1 s.
+    pub implement_hold: Duration,
 }
 
 impl Default for ScheduleConfig {
@@ -39,6 +46,7 @@ impl Default for ScheduleConfig {
             drive_period: ms(20),
             drive_hold: ms(250),
             implement_period: ms(100),
+            implement_hold: ms(1000),
         }
     }
 }
@@ -51,7 +59,7 @@ pub struct CommandSchedule {
     estop_new: bool,
     drive: Option<(DriveCommand, Instant)>,
     drive_new: bool,
-    implement: Option<ImplementCommand>,
+    implement: Option<(ImplementCommand, Instant)>,
     host_mode: HostMode,
     special_counter: Option<u8>,
     counter: u8,
@@ -90,7 +98,9 @@ impl CommandSchedule {
             self.next_new_drive,
             self.next_implement,
         ) = (now, now, now, now);
-        self.estop_new |= self.estop.is_some();
+        // A latched stop is sent again at once; a release is never repeated by itself (it could
+        // un-latch a stop someone else asked for meanwhile).
+        self.estop_new |= matches!(self.estop, Some((true, _)));
     }
 
     /// Takes a command from the caller at `now`. A heartbeat sets the host mode; its counter
@@ -105,7 +115,7 @@ impl CommandSchedule {
                 self.drive = Some((d, now));
                 self.drive_new = true;
             }
-            VehicleCommand::Implement(i) => self.implement = Some(i),
+            VehicleCommand::Implement(i) => self.implement = Some((i, now)),
             VehicleCommand::Heartbeat { counter: c, mode } => {
                 self.host_mode = mode;
                 if c == counter::ERROR || c == counter::SHUTDOWN {
@@ -116,8 +126,15 @@ impl CommandSchedule {
     }
 
     fn drive_wanted(&self, now: Instant) -> bool {
+        let hold = self.config.drive_hold.max(self.config.drive_period);
         self.drive
-            .is_some_and(|(_, at)| self.drive_new || now.saturating_duration_since(at) <= self.config.drive_hold)
+            .is_some_and(|(_, at)| now.saturating_duration_since(at) <= hold)
+    }
+
+    fn implement_wanted(&self, now: Instant) -> bool {
+        let hold = self.config.implement_hold.max(self.config.implement_period);
+        self.implement
+            .is_some_and(|(_, at)| now.saturating_duration_since(at) <= hold)
     }
 
     /// The commands due at `now`, highest priority first.
@@ -145,11 +162,12 @@ impl CommandSchedule {
             self.next_heartbeat = now + self.config.heartbeat_period;
         }
         if let Some((d, _)) = self.drive {
-            let send = if self.drive_new {
-                now >= self.next_new_drive
+            let next = if self.drive_new {
+                self.next_new_drive
             } else {
-                now >= self.next_drive && self.drive_wanted(now)
+                self.next_drive
             };
+            let send = now >= next && self.drive_wanted(now);
             if send {
                 out.push(VehicleCommand::Drive(d));
                 if self.drive_new {
@@ -159,8 +177,8 @@ impl CommandSchedule {
                 self.next_drive = now + self.config.drive_period;
             }
         }
-        if let Some(i) = self.implement {
-            if now >= self.next_implement {
+        if let Some((i, _)) = self.implement {
+            if now >= self.next_implement && self.implement_wanted(now) {
                 out.push(VehicleCommand::Implement(i));
                 self.next_implement = now + self.config.implement_period;
             }
@@ -174,12 +192,14 @@ impl CommandSchedule {
         if self.special_counter.is_some() || self.estop_new {
             next = now;
         }
-        if self.drive.is_some() && self.drive_new {
-            next = next.min(self.next_new_drive);
-        } else if self.drive_wanted(now) {
-            next = next.min(self.next_drive);
+        if self.drive_wanted(now) {
+            next = next.min(if self.drive_new {
+                self.next_new_drive
+            } else {
+                self.next_drive
+            });
         }
-        if self.implement.is_some() {
+        if self.implement_wanted(now) {
             next = next.min(self.next_implement);
         }
         next.max(now)
@@ -248,6 +268,34 @@ mod tests {
             [drive(0.5)],
             "the repeat did not delay the new setpoint"
         );
+    }
+
+    #[test]
+    fn stale_setpoints_are_never_sent() {
+        let t0 = Instant::now();
+        let ms = |n: u64| t0 + Duration::from_millis(n);
+        let mut s = CommandSchedule::new(ScheduleConfig::default(), t0);
+        s.submit(
+            VehicleCommand::Drive(DriveCommand {
+                left_mps: 0.5,
+                right_mps: 0.5,
+            }),
+            ms(0),
+        );
+        let rotor = ImplementCommand {
+            rotor_enable: true,
+            rotor_rpm: 600.0,
+            depth_m: 0.2,
+        };
+        s.submit(VehicleCommand::Implement(rotor), ms(0));
+        // The link was down for 10 s; on reconnection only the heartbeat goes out.
+        s.restart(ms(10_000));
+        assert_eq!(names(&s.due(ms(10_000))), ["HostHeartbeat"]);
+        assert_eq!(s.next_deadline(ms(10_000)), ms(10_100));
+        let mut s = CommandSchedule::new(ScheduleConfig::default(), t0);
+        s.submit(VehicleCommand::Implement(rotor), ms(0));
+        assert_eq!(names(&s.due(ms(900))), ["HostHeartbeat", "ImplementCommand"]);
+        assert_eq!(names(&s.due(ms(1100))), ["HostHeartbeat"], "implement hold expired");
     }
 
     #[test]
