@@ -3,12 +3,14 @@
 //! The parts follow the data flow of `DESIGN.md`: [`field`] and [`machine`] are the inputs,
 //! [`plan`] turns them into a clearance plan that keeps the footprint rule
 //! (`footprint(pose) ⊆ safe ∪ processed_so_far`), [`geodesy`] is the only place where WGS84 and
-//! the local ENU frame meet.
+//! the local ENU frame meet. [`can`] talks to the vehicle: the DBC-described protocol, the SLCAN
+//! bridge behind the [`can::link::VehicleLink`] trait, and a simulated adapter + ECU on a pty.
 //!
 //! # Features
 //! - `ros`: the ROS 2 nodes (r2r); needs a sourced ROS 2 Jazzy install to build.
 //! - `ros-doc-only`: the same code against r2r's doc-only bindings, so it type-checks anywhere.
 
+pub mod can;
 pub mod field;
 pub mod geodesy;
 pub mod machine;

@@ -19,6 +19,9 @@ struct Cli {
 enum Command {
     /// Plan the clearance of a hazardous area.
     Plan(cli::plan::PlanArgs),
+    /// CAN bus tools: print the DBC, monitor, send, drive, simulated adapter + ECU.
+    #[command(subcommand_required = true)]
+    Can(cli::can::CanArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -32,6 +35,7 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Plan(a) => cli::plan::run(a),
+        Command::Can(a) => cli::can::run(a),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -1,3 +1,4 @@
 //! Subcommands of the `demine` binary: each file parses its arguments and calls the library.
 
+pub mod can;
 pub mod plan;
