@@ -14,4 +14,7 @@ pub mod can;
 pub mod field;
 pub mod geodesy;
 pub mod machine;
+pub mod mission;
 pub mod plan;
+pub mod record;
+pub mod runtime;

@@ -2,3 +2,4 @@
 
 pub mod can;
 pub mod plan;
+pub mod sim;

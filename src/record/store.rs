@@ -1,0 +1,527 @@
+//! Reading and writing the record file.
+
+use super::schema::{SCHEMA, VERSION};
+use super::RecordError;
+use crate::mission::{MissionEvent, MissionState};
+use rusqlite::{params, Connection, OptionalExtension};
+use std::path::{Path, PathBuf};
+
+/// How hard each commit is pushed to disk (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durability {
+    /// `synchronous=FULL`: survives power loss.
+    Full,
+    /// `synchronous=NORMAL`: survives a killed process.
+    Normal,
+}
+
+/// The mission row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MissionRow {
+    pub task_id: String,
+    pub created_utc: String,
+    pub field_name: String,
+    pub field_geojson: String,
+    pub machine_name: String,
+    pub machine_yaml: String,
+    pub seed: u64,
+    /// Coverage grid cell size, metres.
+    pub cell_m: f64,
+    /// Area the mission must process, m².
+    pub planned_area_m2: f64,
+}
+
+/// One segment of the plan as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordedSegment {
+    pub seq: i64,
+    pub kind: String,
+    pub implement: bool,
+    pub direction: String,
+    /// The motion as JSON (the runtime's own encoding).
+    pub motion: String,
+}
+
+/// A detonation as stored. # Units: ENU metres, WGS84 degrees, seconds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordedDetonation {
+    pub id: i64,
+    pub t_s: f64,
+    pub x_m: f64,
+    pub y_m: f64,
+    pub lon: f64,
+    pub lat: f64,
+    pub heading_rad: f64,
+    pub segment: Option<i64>,
+    pub block_length_m: f64,
+    pub block_width_m: f64,
+    pub acknowledged_t_s: Option<f64>,
+}
+
+/// A sample of the driven path.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TrackPoint {
+    pub seq: i64,
+    pub t_s: f64,
+    pub x_m: f64,
+    pub y_m: f64,
+    pub yaw_rad: f64,
+    pub segment: i64,
+    pub implement: bool,
+    pub reverse: bool,
+}
+
+/// Everything a restarted mission needs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResumePoint {
+    pub state: MissionState,
+    /// Last simulated/mission time recorded, s.
+    pub last_t_s: f64,
+    pub plan: Vec<RecordedSegment>,
+    /// Number of leading segments finished (the next one to run).
+    pub next_segment: usize,
+    pub cells: Vec<(i64, i64)>,
+    pub detonations: Vec<RecordedDetonation>,
+    pub next_event_seq: i64,
+    pub next_track_seq: i64,
+}
+
+/// An open record.
+pub struct Record {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Record {
+    /// Open (creating if needed) the record at `path`.
+    pub fn open(path: &Path, durability: Durability) -> Result<Self, RecordError> {
+        let name = path.display().to_string();
+        let sql = |source| RecordError::Sql {
+            path: name.clone(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(sql)?;
+        let sync = match durability {
+            Durability::Full => "FULL",
+            Durability::Normal => "NORMAL",
+        };
+        conn.execute_batch(&format!(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;"
+        ))
+        .map_err(sql)?;
+        let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(sql)?;
+        if found != 0 && found != VERSION {
+            return Err(RecordError::Version {
+                path: name,
+                found,
+                expected: VERSION,
+            });
+        }
+        conn.execute_batch(SCHEMA).map_err(sql)?;
+        conn.execute_batch(&format!("PRAGMA user_version={VERSION}"))
+            .map_err(sql)?;
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn err(&self, source: rusqlite::Error) -> RecordError {
+        RecordError::Sql {
+            path: self.path.display().to_string(),
+            source,
+        }
+    }
+
+    /// Write the mission row once; a second call keeps the first row.
+    pub fn ensure_mission(&self, m: &MissionRow) -> Result<(), RecordError> {
+        self.conn
+            .execute(
+                "INSERT OR IGNORE INTO mission (id, task_id, created_utc, field_name, field_geojson, machine_name,
+                 machine_yaml, seed, cell_m, planned_area_m2, state, state_t_s)
+                 VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'idle', 0)",
+                params![
+                    m.task_id,
+                    m.created_utc,
+                    m.field_name,
+                    m.field_geojson,
+                    m.machine_name,
+                    m.machine_yaml,
+                    m.seed as i64,
+                    m.cell_m,
+                    m.planned_area_m2
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// The mission row, if written.
+    pub fn mission(&self) -> Result<Option<MissionRow>, RecordError> {
+        self.conn
+            .query_row(
+                "SELECT task_id, created_utc, field_name, field_geojson, machine_name, machine_yaml, seed, cell_m,
+                 planned_area_m2 FROM mission WHERE id = 1",
+                [],
+                |r| {
+                    Ok(MissionRow {
+                        task_id: r.get(0)?,
+                        created_utc: r.get(1)?,
+                        field_name: r.get(2)?,
+                        field_geojson: r.get(3)?,
+                        machine_name: r.get(4)?,
+                        machine_yaml: r.get(5)?,
+                        seed: r.get::<_, i64>(6)? as u64,
+                        cell_m: r.get(7)?,
+                        planned_area_m2: r.get(8)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Record the mission state.
+    pub fn set_state(&self, state: MissionState, t_s: f64) -> Result<(), RecordError> {
+        self.conn
+            .execute(
+                "UPDATE mission SET state = ?1, state_t_s = ?2 WHERE id = 1",
+                params![state.as_str(), t_s],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Store plan segments (one transaction; existing numbers are kept).
+    pub fn put_plan(&mut self, segs: &[RecordedSegment]) -> Result<(), RecordError> {
+        let tx = self.conn.transaction().map_err(|e| err_at(&self.path, e))?;
+        {
+            let mut st = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO plan_segment (seq, kind, implement, direction, motion) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .map_err(|e| err_at(&self.path, e))?;
+            for s in segs {
+                st.execute(params![s.seq, s.kind, s.implement, s.direction, s.motion])
+                    .map_err(|e| err_at(&self.path, e))?;
+            }
+        }
+        tx.commit().map_err(|e| err_at(&self.path, e))
+    }
+
+    /// A segment started at time `t_s` from (`x_m`, `y_m`).
+    pub fn segment_started(&self, seq: i64, kind: &str, t_s: f64, x_m: f64, y_m: f64) -> Result<(), RecordError> {
+        self.conn
+            .execute(
+                "INSERT OR IGNORE INTO segment (seq, kind, start_t_s, start_x_m, start_y_m) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![seq, kind, t_s, x_m, y_m],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// A segment ended; `max_cross_track_m`: its largest cross-track error, metres.
+    pub fn segment_ended(
+        &self,
+        seq: i64,
+        t_s: f64,
+        x_m: f64,
+        y_m: f64,
+        max_cross_track_m: f64,
+    ) -> Result<(), RecordError> {
+        self.conn
+            .execute(
+                "UPDATE segment SET end_t_s = ?2, end_x_m = ?3, end_y_m = ?4, max_cross_track_m = ?5
+                 WHERE seq = ?1 AND end_t_s IS NULL",
+                params![seq, t_s, x_m, y_m, max_cross_track_m],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Newly processed cells and path samples of one tick, in one transaction.
+    pub fn add_tick(&mut self, cells: &[(i64, i64)], t_s: f64, track: &[TrackPoint]) -> Result<(), RecordError> {
+        if cells.is_empty() && track.is_empty() {
+            return Ok(());
+        }
+        let p = &self.path;
+        let tx = self.conn.transaction().map_err(|e| err_at(p, e))?;
+        {
+            let mut st = tx
+                .prepare_cached("INSERT OR IGNORE INTO processed_cell (ix, iy, t_s) VALUES (?1, ?2, ?3)")
+                .map_err(|e| err_at(p, e))?;
+            for &(ix, iy) in cells {
+                st.execute(params![ix, iy, t_s]).map_err(|e| err_at(p, e))?;
+            }
+            let mut st = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO track_point (seq, t_s, x_m, y_m, yaw_rad, segment, implement, reverse)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .map_err(|e| err_at(p, e))?;
+            for q in track {
+                st.execute(params![
+                    q.seq,
+                    q.t_s,
+                    q.x_m,
+                    q.y_m,
+                    q.yaw_rad,
+                    q.segment,
+                    q.implement,
+                    q.reverse
+                ])
+                .map_err(|e| err_at(p, e))?;
+            }
+        }
+        tx.commit().map_err(|e| err_at(p, e))
+    }
+
+    /// Record a detonation (its id is its key).
+    pub fn add_detonation(&self, d: &RecordedDetonation) -> Result<(), RecordError> {
+        self.conn
+            .execute(
+                "INSERT OR IGNORE INTO detonation (id, t_s, x_m, y_m, lon, lat, heading_rad, segment, block_length_m,
+                 block_width_m, acknowledged_t_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    d.id,
+                    d.t_s,
+                    d.x_m,
+                    d.y_m,
+                    d.lon,
+                    d.lat,
+                    d.heading_rad,
+                    d.segment,
+                    d.block_length_m,
+                    d.block_width_m,
+                    d.acknowledged_t_s
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Detonation `id` acknowledged at `t_s`.
+    pub fn acknowledge(&self, id: i64, t_s: f64) -> Result<(), RecordError> {
+        self.conn
+            .execute(
+                "UPDATE detonation SET acknowledged_t_s = ?2 WHERE id = ?1 AND acknowledged_t_s IS NULL",
+                params![id, t_s],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Record event number `seq`.
+    pub fn add_event(&self, seq: i64, e: &MissionEvent) -> Result<(), RecordError> {
+        self.conn
+            .execute(
+                "INSERT OR IGNORE INTO event (seq, t_s, category, name, detail, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![seq, e.t_s, e.category, e.name, e.detail, e.state.as_str()],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Largest cross-track error over the finished segments, metres.
+    pub fn max_cross_track_m(&self) -> Result<f64, RecordError> {
+        self.conn
+            .query_row("SELECT MAX(max_cross_track_m) FROM segment", [], |r| {
+                r.get::<_, Option<f64>>(0)
+            })
+            .map(|v| v.unwrap_or(0.0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Number of events of `category` (and `name`, when given).
+    pub fn count_events(&self, category: &str, name: Option<&str>) -> Result<i64, RecordError> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*) FROM event WHERE category = ?1 AND (?2 IS NULL OR name = ?2)",
+                params![category, name],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// Row counts per table, for reports and tests.
+    pub fn counts(&self) -> Result<Vec<(&'static str, i64)>, RecordError> {
+        let tables = [
+            "plan_segment",
+            "segment",
+            "processed_cell",
+            "detonation",
+            "event",
+            "track_point",
+        ];
+        tables
+            .iter()
+            .map(|t| {
+                let n = self
+                    .conn
+                    .query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| r.get(0))
+                    .map_err(|e| self.err(e))?;
+                Ok((*t, n))
+            })
+            .collect()
+    }
+
+    /// Everything needed to resume.
+    pub fn resume_point(&self) -> Result<ResumePoint, RecordError> {
+        let e = |x| self.err(x);
+        let (state, last_t_s): (String, f64) = self
+            .conn
+            .query_row("SELECT state, state_t_s FROM mission WHERE id = 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(e)?;
+        let state = MissionState::parse(&state).map_err(|x| RecordError::Corrupt {
+            path: self.path.display().to_string(),
+            what: x.to_string(),
+        })?;
+        let mut st = self
+            .conn
+            .prepare("SELECT seq, kind, implement, direction, motion FROM plan_segment ORDER BY seq")
+            .map_err(e)?;
+        let plan = st
+            .query_map([], |r| {
+                Ok(RecordedSegment {
+                    seq: r.get(0)?,
+                    kind: r.get(1)?,
+                    implement: r.get(2)?,
+                    direction: r.get(3)?,
+                    motion: r.get(4)?,
+                })
+            })
+            .map_err(e)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(e)?;
+        let mut st = self
+            .conn
+            .prepare("SELECT seq FROM segment WHERE end_t_s IS NOT NULL ORDER BY seq")
+            .map_err(e)?;
+        let done: Vec<i64> = st
+            .query_map([], |r| r.get(0))
+            .map_err(e)?
+            .collect::<Result<_, _>>()
+            .map_err(e)?;
+        let next_segment = done.iter().enumerate().take_while(|(i, s)| **s == *i as i64).count();
+        let mut st = self.conn.prepare("SELECT ix, iy FROM processed_cell").map_err(e)?;
+        let cells = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(e)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(e)?;
+        let detonations = self.detonations()?;
+        let max = |sql: &str| -> Result<i64, RecordError> {
+            self.conn
+                .query_row(sql, [], |r| r.get::<_, Option<i64>>(0))
+                .map(|v| v.map_or(0, |v| v + 1))
+                .map_err(e)
+        };
+        let t_max = |sql: &str| -> Result<f64, RecordError> {
+            self.conn
+                .query_row(sql, [], |r| r.get::<_, Option<f64>>(0))
+                .map(|v| v.unwrap_or(0.0))
+                .map_err(e)
+        };
+        let last_t_s = last_t_s
+            .max(t_max("SELECT MAX(t_s) FROM event")?)
+            .max(t_max("SELECT MAX(t_s) FROM track_point")?);
+        Ok(ResumePoint {
+            state,
+            last_t_s,
+            plan,
+            next_segment,
+            cells,
+            detonations,
+            next_event_seq: max("SELECT MAX(seq) FROM event")?,
+            next_track_seq: max("SELECT MAX(seq) FROM track_point")?,
+        })
+    }
+
+    /// All detonations, by id.
+    pub fn detonations(&self) -> Result<Vec<RecordedDetonation>, RecordError> {
+        let e = |x| self.err(x);
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT id, t_s, x_m, y_m, lon, lat, heading_rad, segment, block_length_m, block_width_m,
+                 acknowledged_t_s FROM detonation ORDER BY id",
+            )
+            .map_err(e)?;
+        let rows = st
+            .query_map([], |r| {
+                Ok(RecordedDetonation {
+                    id: r.get(0)?,
+                    t_s: r.get(1)?,
+                    x_m: r.get(2)?,
+                    y_m: r.get(3)?,
+                    lon: r.get(4)?,
+                    lat: r.get(5)?,
+                    heading_rad: r.get(6)?,
+                    segment: r.get(7)?,
+                    block_length_m: r.get(8)?,
+                    block_width_m: r.get(9)?,
+                    acknowledged_t_s: r.get(10)?,
+                })
+            })
+            .map_err(e)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(e)?;
+        Ok(rows)
+    }
+
+    /// The driven path in order.
+    pub fn track(&self) -> Result<Vec<TrackPoint>, RecordError> {
+        let e = |x| self.err(x);
+        let mut st = self
+            .conn
+            .prepare("SELECT seq, t_s, x_m, y_m, yaw_rad, segment, implement, reverse FROM track_point ORDER BY seq")
+            .map_err(e)?;
+        let rows = st
+            .query_map([], |r| {
+                Ok(TrackPoint {
+                    seq: r.get(0)?,
+                    t_s: r.get(1)?,
+                    x_m: r.get(2)?,
+                    y_m: r.get(3)?,
+                    yaw_rad: r.get(4)?,
+                    segment: r.get(5)?,
+                    implement: r.get(6)?,
+                    reverse: r.get(7)?,
+                })
+            })
+            .map_err(e)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(e)?;
+        Ok(rows)
+    }
+
+    /// Events in order: (seq, t_s, category, name, detail, state).
+    pub fn events(&self) -> Result<Vec<(i64, f64, String, String, String, String)>, RecordError> {
+        let e = |x| self.err(x);
+        let mut st = self
+            .conn
+            .prepare("SELECT seq, t_s, category, name, detail, state FROM event ORDER BY seq")
+            .map_err(e)?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            })
+            .map_err(e)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(e)?;
+        Ok(rows)
+    }
+}
+
+fn err_at(path: &Path, source: rusqlite::Error) -> RecordError {
+    RecordError::Sql {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+#[cfg(test)]
+#[path = "store_tests.rs"]
+mod tests;

@@ -1,0 +1,49 @@
+//! The in-process runtime of `demine sim`: field → plan → simulated machine behind a real pty
+//! (SLCAN, the real codec, schedule and ECU watchdog) → GNSS → estimator → path follower →
+//! coverage grid → mission and safety supervisor → clearance record, in simulated time.
+//!
+//! The world, the estimator, the follower and the grid used here are thin stand-ins
+//! ([`standin`], [`follow`], [`grid`]) with the interfaces the runtime needs; the `sim`,
+//! `localize`, `track` and `coverage` modules replace them one by one.
+
+pub mod can_loop;
+pub mod follow;
+pub mod grid;
+pub mod inject;
+pub mod motion_json;
+pub mod output;
+pub mod report;
+pub mod run;
+pub mod standin;
+pub mod tick;
+
+pub use inject::Injection;
+pub use run::{run, Progress, SimOptions, SimSummary};
+
+/// Errors of the runtime.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    #[error(transparent)]
+    Field(#[from] crate::field::FieldError),
+    #[error(transparent)]
+    Plan(#[from] crate::plan::PlanError),
+    #[error(transparent)]
+    Record(#[from] crate::record::RecordError),
+    #[error(transparent)]
+    Mission(#[from] crate::mission::MissionError),
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl RuntimeError {
+    pub(crate) fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> Self {
+        let what = what.into();
+        move |source| RuntimeError::Io { what, source }
+    }
+}

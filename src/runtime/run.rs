@@ -1,0 +1,267 @@
+//! Setting a mission up (fresh or from a record) and running it to its end in simulated time.
+
+use super::can_loop::CanLoop;
+use super::grid::Grid;
+use super::output::Outputs;
+use super::standin::{StandInEstimator, StandInGnss, StandInVehicle};
+use super::tick::{Host, Parts};
+use super::{motion_json, Injection, RuntimeError};
+use crate::can::ecu::EcuConfig;
+use crate::can::protocol::HostMode;
+use crate::can::schedule::ScheduleConfig;
+use crate::field::{self, Field, FieldOptions};
+use crate::machine::MachineProfile;
+use crate::mission::{FootprintMonitor, Input, Mission, MissionState, SafetyConfig};
+use crate::plan::{self, Motion, PlanConfig, Pose};
+use crate::record::{Durability, MissionRow, Record, RecordedSegment};
+use geo::{Area, BooleanOps, BoundingRect, Buffer, MultiPolygon, Rect};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// What `demine sim` was asked to do.
+#[derive(Clone, Debug)]
+pub struct SimOptions {
+    pub field_path: PathBuf,
+    pub machine: MachineProfile,
+    /// The profile's YAML, for the record.
+    pub machine_yaml: String,
+    pub seed: u64,
+    pub out_dir: PathBuf,
+    /// Pace the simulation to real time.
+    pub realtime: bool,
+    /// Continue the mission recorded in `out_dir`.
+    pub resume: bool,
+    pub injections: Vec<Injection>,
+    pub safety: SafetyConfig,
+    /// Simulated operator: acknowledge detonations after this delay, s (`None`: never).
+    pub ack_after_s: Option<f64>,
+    /// Hidden anti-personnel mines per hectare.
+    pub mines_per_ha: f64,
+    /// Control period, s.
+    pub dt_s: f64,
+    /// Give up (aborted) after this much simulated time, s.
+    pub max_sim_s: f64,
+}
+
+impl SimOptions {
+    pub fn new(field_path: PathBuf, out_dir: PathBuf) -> Self {
+        Self {
+            field_path,
+            machine: MachineProfile::default_profile(),
+            machine_yaml: String::new(),
+            seed: 1,
+            out_dir,
+            realtime: false,
+            resume: false,
+            injections: Vec::new(),
+            safety: SafetyConfig::default(),
+            ack_after_s: Some(10.0),
+            mines_per_ha: 4.0,
+            dt_s: 0.05,
+            max_sim_s: 7.0 * 24.0 * 3600.0,
+        }
+    }
+}
+
+/// Progress for the bar.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Progress {
+    pub processed_fraction: f64,
+    pub segment: usize,
+    pub segments: usize,
+    pub sim_s: f64,
+    pub wall_s: f64,
+    pub state: MissionState,
+}
+
+/// `summary.json`.
+#[derive(Clone, Debug, Serialize)]
+pub struct SimSummary {
+    pub state: MissionState,
+    pub processed_fraction: f64,
+    pub residual_m2: f64,
+    pub hazard_m2: f64,
+    pub footprint_violations: u32,
+    pub detonations: u32,
+    pub safety_stops: u32,
+    pub sim_duration_s: f64,
+    pub wall_time_s: f64,
+    pub speedup: f64,
+    pub max_cross_track_m: f64,
+    pub path_length_m: f64,
+    pub segments: usize,
+    pub segments_done: usize,
+    pub gap_fill_segments: usize,
+    pub resumed: bool,
+    pub seed: u64,
+}
+
+fn start_pose(m: &Motion) -> Pose {
+    match m {
+        Motion::Straight { from, .. } => *from,
+        Motion::Pivot { at, .. } => *at,
+        Motion::Curve { poses, .. } => poses[0],
+    }
+}
+
+fn segment_row(seq: usize, m: &Motion) -> RecordedSegment {
+    let (implement, direction) = match m {
+        Motion::Straight {
+            implement, direction, ..
+        } => (
+            *implement,
+            if *direction == plan::Direction::Reverse {
+                "reverse"
+            } else {
+                "forward"
+            },
+        ),
+        _ => (false, "forward"),
+    };
+    RecordedSegment {
+        seq: seq as i64,
+        kind: m.kind().as_str().into(),
+        implement,
+        direction: direction.into(),
+        motion: motion_json::encode(m),
+    }
+}
+
+/// Rows for plan motions numbered from `first`.
+pub fn segment_rows(first: usize, motions: &[Motion]) -> Vec<RecordedSegment> {
+    motions
+        .iter()
+        .enumerate()
+        .map(|(i, m)| segment_row(first + i, m))
+        .collect()
+}
+
+/// Geofence: hazard ∪ safe grown by 2 m, obstacles cut out.
+fn geofence(field: &Field) -> MultiPolygon<f64> {
+    field
+        .hazard
+        .union(&field.safe)
+        .buffer(2.0)
+        .difference(&field.obstacles())
+}
+
+fn extent(field: &Field) -> Result<Rect<f64>, RuntimeError> {
+    field
+        .hazard
+        .union(&field.safe)
+        .bounding_rect()
+        .ok_or_else(|| RuntimeError::Invalid("field has no extent".into()))
+}
+
+/// Run the mission to its end (completed or aborted), writing every output in `out_dir`.
+pub fn run(opts: &SimOptions, progress: &mut dyn FnMut(&Progress)) -> Result<SimSummary, RuntimeError> {
+    let wall0 = Instant::now();
+    let m = &opts.machine;
+    opts.safety.validate()?;
+    let field = field::load(&opts.field_path, &FieldOptions::default())?;
+    std::fs::create_dir_all(&opts.out_dir).map_err(RuntimeError::io(opts.out_dir.display().to_string()))?;
+    let record_path = opts.out_dir.join("record.sqlite");
+    if !opts.resume && record_path.exists() {
+        return Err(RuntimeError::Invalid(format!(
+            "{} exists: continue it with --resume {} or choose another --out",
+            record_path.display(),
+            opts.out_dir.display()
+        )));
+    }
+    let mut record = Record::open(&record_path, Durability::Normal)?;
+    let cell_m = 0.1;
+    let mut grid = Grid::new(extent(&field)?, &field.hazard, &field.safe, cell_m);
+    let mut mission = Mission::new(opts.safety.clone(), m, 2);
+    let (motions, start, t0, resumed) = if opts.resume {
+        let rp = record.resume_point()?;
+        let motions = rp
+            .plan
+            .iter()
+            .map(|s| motion_json::decode(&s.motion))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| RuntimeError::Invalid("record: a plan segment does not decode".into()))?;
+        for &(ix, iy) in &rp.cells {
+            grid.mark(ix, iy);
+        }
+        let track = record.track()?;
+        let start = track
+            .last()
+            .map(|p| Pose::new(p.x_m, p.y_m, p.yaw_rad))
+            .or_else(|| motions.first().map(start_pose))
+            .ok_or_else(|| RuntimeError::Invalid("record: empty plan".into()))?;
+        mission = mission.restore(rp.state, motions.len(), rp.next_segment, rp.detonations.len() as u32);
+        (motions, start, rp.last_t_s + 1.0, Some(rp))
+    } else {
+        let plan = plan::plan(&field, m, &PlanConfig::default())?;
+        let text = std::fs::read_to_string(&opts.field_path)
+            .map_err(RuntimeError::io(opts.field_path.display().to_string()))?;
+        record.ensure_mission(&MissionRow {
+            task_id: format!("sim-{}", opts.seed),
+            created_utc: "simulated".into(),
+            field_name: opts.field_path.display().to_string(),
+            field_geojson: text,
+            machine_name: m.name.clone(),
+            machine_yaml: opts.machine_yaml.clone(),
+            seed: opts.seed,
+            cell_m,
+            planned_area_m2: field.hazard.unsigned_area(),
+        })?;
+        record.put_plan(&segment_rows(0, &plan.motions))?;
+        let start = plan
+            .motions
+            .first()
+            .map(start_pose)
+            .ok_or_else(|| RuntimeError::Invalid("the plan has no motions".into()))?;
+        mission.step(
+            Input::PlanLoaded {
+                segments: plan.motions.len(),
+            },
+            0.0,
+        );
+        record.set_state(mission.state(), 0.0)?;
+        (plan.motions, start, 0.0, None)
+    };
+    let mut vehicle = StandInVehicle::new(m, start, &field.hazard, opts.mines_per_ha, opts.seed);
+    if let Some(rp) = &resumed {
+        for d in &rp.detonations {
+            for mine in vehicle.mines.iter_mut() {
+                if (mine.x_m - d.x_m).hypot(mine.y_m - d.y_m) < 1.0 {
+                    mine.live = false;
+                }
+            }
+        }
+    }
+    let schedule = ScheduleConfig {
+        host_mode: HostMode::Auto,
+        ..ScheduleConfig::default()
+    };
+    let can = CanLoop::new(vehicle, EcuConfig::default(), schedule).map_err(RuntimeError::io("pty"))?;
+    let monitor = FootprintMonitor::new(m, geofence(&field), opts.safety.sigma_k, 0.1);
+    let truth_monitor = FootprintMonitor::new(m, geofence(&field), 1.0, 0.1);
+    let mut host = Host::new(
+        Parts {
+            opts,
+            field: &field,
+            m,
+            motions,
+            record,
+            grid,
+            mission,
+            can,
+            gnss: StandInGnss::new(
+                opts.seed
+                    .wrapping_add(resumed.as_ref().map_or(0, |r| r.next_track_seq as u64)),
+            ),
+            est: StandInEstimator::new(start, m.track_gauge_m),
+            monitor,
+            truth_monitor,
+            t_s: t0,
+        },
+        resumed.as_ref(),
+    );
+    host.run(progress, wall0)?;
+    let summary = host.summary(wall0.elapsed().as_secs_f64(), resumed.is_some());
+    Outputs::write(&host, &summary)?;
+    Ok(summary)
+}
