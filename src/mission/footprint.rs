@@ -95,6 +95,15 @@ impl FootprintMonitor {
         }
     }
 
+    /// The footprint samples (base_link metres) on uncovered ground at `pose`, for diagnostics.
+    pub fn uncovered_samples(&self, pose: &Pose, ground: &impl GroundQuery) -> Vec<(f64, f64)> {
+        self.samples
+            .iter()
+            .filter(|&&(bx, by, _)| !ground.covered(pose.apply(bx, by)))
+            .map(|&(bx, by, _)| (bx, by))
+            .collect()
+    }
+
     /// Check the machine at `pose` with horizontal position σ `sigma_h_m` (metres).
     pub fn check(&self, pose: &Pose, sigma_h_m: f64, ground: &impl GroundQuery) -> FootprintCheck {
         let r = self.sigma_k * sigma_h_m.max(0.0);

@@ -1,5 +1,6 @@
 //! A dense processed-area grid over the field's extent (a stand-in for the `coverage` module):
-//! cells of `cell_m` with three bits each — inside the hazard, safe ground, processed.
+//! cells of `cell_m` with three bits each — inside the hazard, safe ground, processed (each
+//! for the cell's centre). Safe ground is answered exactly at cells cut by its edge.
 //!
 //! A cell is processed when the processing line swept its centre with the rotor in band, the
 //! depth at target, the speed within the limit and the position σ small enough; the host
@@ -24,6 +25,8 @@ pub struct Grid {
     bits: Vec<u8>,
     hazard_cells: usize,
     processed_hazard: usize,
+    /// The safe area, for exact answers where a cell is neither safe nor processed.
+    safe: MultiPolygon<f64>,
 }
 
 /// Even-odd scanline fill of every ring of `mp` into `bits` with `flag`.
@@ -73,6 +76,7 @@ impl Grid {
             bits: vec![0; nx * ny],
             hazard_cells: 0,
             processed_hazard: 0,
+            safe: safe.clone(),
         };
         fill(&mut g, hazard, HAZARD);
         fill(&mut g, safe, SAFE);
@@ -124,23 +128,16 @@ impl Grid {
         }
         let (i0, j0) = self.cell_of(lo);
         let (i1, j1) = self.cell_of(hi);
-        // orientation-independent inside test: same sign of all edge cross products
-        let inside = |p: Coord<f64>| {
-            let mut sign = 0.0;
-            for k in 0..4 {
-                let (u, v) = (quad[k], quad[(k + 1) % 4]);
-                let c = (v.x - u.x) * (p.y - u.y) - (v.y - u.y) * (p.x - u.x);
-                if c.abs() < 1e-12 {
-                    continue;
-                }
-                if sign == 0.0 {
-                    sign = c.signum();
-                } else if sign != c.signum() {
-                    return false;
-                }
-            }
-            true
+        // The line's ends move a0 → a1 and b0 → b1; when the line also turns a little (heading
+        // noise) the quadrilateral is a bow-tie, so test the union of the four corner triangles
+        // (the hull of the four points): over-credit is at most a sliver of the turn.
+        let tri = |p: Coord<f64>, u: Coord<f64>, v: Coord<f64>, w: Coord<f64>| {
+            let cross = |a: Coord<f64>, b: Coord<f64>| (b.x - a.x) * (p.y - a.y) - (b.y - a.y) * (p.x - a.x);
+            let (c1, c2, c3) = (cross(u, v), cross(v, w), cross(w, u));
+            (c1 >= 0.0 && c2 >= 0.0 && c3 >= 0.0) || (c1 <= 0.0 && c2 <= 0.0 && c3 <= 0.0)
         };
+        let inside =
+            |p: Coord<f64>| tri(p, a0, b0, b1) || tri(p, a0, b1, a1) || tri(p, a0, b0, a1) || tri(p, b0, b1, a1);
         for j in j0..=j1 {
             for i in i0..=i1 {
                 let c = Coord {
@@ -236,7 +233,10 @@ impl Grid {
 impl GroundQuery for Grid {
     fn covered(&self, p: Coord<f64>) -> bool {
         let (i, j) = self.cell_of(p);
+        // Cells answer for their centre; a point in a cell whose centre is not covered may
+        // still lie on safe ground (cells cut by the safe area's edge): ask the polygon.
         self.index(i, j).is_some_and(|k| self.bits[k] & (SAFE | PROCESSED) != 0)
+            || geo::Contains::contains(&self.safe, &geo::Point::from(p))
     }
 }
 

@@ -58,7 +58,7 @@ impl SimOptions {
             safety: SafetyConfig::default(),
             ack_after_s: Some(10.0),
             mines_per_ha: 4.0,
-            dt_s: 0.05,
+            dt_s: 0.1,
             max_sim_s: 7.0 * 24.0 * 3600.0,
         }
     }

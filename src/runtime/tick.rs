@@ -18,6 +18,10 @@ use geo::{Area, MultiPolygon, Polygon, Rect};
 use std::collections::VecDeque;
 use std::time::Instant;
 
+/// Reach of the rotor behind (at a standing start) and ahead (where a pass stops) of the
+/// processing line that is credited, m.
+pub const RUN_IN_M: f64 = 0.1;
+
 /// The pieces the host is made of.
 pub struct Parts<'a> {
     pub opts: &'a SimOptions,
@@ -68,6 +72,8 @@ pub struct Host<'a> {
     injected: Vec<bool>,
     fp_bad: bool,
     prev_est: Pose,
+    /// The processing started in the current segment (run-in credited).
+    run_in_done: bool,
     inputs: VecDeque<Input>,
     pub gap_fill_segments: usize,
     finished: bool,
@@ -105,6 +111,7 @@ impl<'a> Host<'a> {
             injected,
             fp_bad: false,
             prev_est: start,
+            run_in_done: false,
             inputs: VecDeque::new(),
             gap_fill_segments: 0,
             finished: false,
@@ -163,6 +170,7 @@ impl<'a> Host<'a> {
                         .segment_started(n as i64, mo.kind().as_str(), t, e.x_m, e.y_m)?;
                     let keep = self.follower.as_ref().filter(|f| f.0 == n).map_or(0.0, |f| f.2);
                     self.follower = Some((n, Follower::new(mo, self.p.m), keep));
+                    self.run_in_done = false;
                     self.rotor_wanted = true;
                 }
                 Action::MarkReprocess {
@@ -330,6 +338,16 @@ impl<'a> Host<'a> {
             && v > 0.0
             && v <= 1.5 * m.clearing_speed_mps
         {
+            if !self.run_in_done {
+                // Standing start: the rotor (radius ≥ 0.25 m) strikes the ground behind its axis
+                // too; credit RUN_IN_M behind the line, which covers the estimate's jitter
+                // against a lane start placed exactly on the hazard edge.
+                self.run_in_done = true;
+                let back = m.implement_x_m() - RUN_IN_M;
+                let (a0, b0) = line_at(&self.prev_est, back, m.implement_y_m());
+                let (a1, b1) = line_at(&self.prev_est, m.implement_x_m(), m.implement_y_m());
+                self.p.grid.sweep(a0, b0, a1, b1, &mut self.cells);
+            }
             let (a0, b0) = line_at(&self.prev_est, m.implement_x_m(), m.implement_y_m());
             let (a1, b1) = line_at(&est, m.implement_x_m(), m.implement_y_m());
             self.p.grid.sweep(a0, b0, a1, b1, &mut self.cells);
@@ -358,11 +376,24 @@ impl<'a> Host<'a> {
             let tc = self.p.truth_monitor.check(&truth, 0.0, &self.p.grid);
             let bad = tc.uncovered_m2 > self.p.opts.safety.footprint_tolerance_m2;
             if bad && !self.fp_bad {
+                let where_: Vec<(f64, f64)> = self
+                    .p
+                    .truth_monitor
+                    .uncovered_samples(&truth, &self.p.grid)
+                    .into_iter()
+                    .map(|(bx, by)| {
+                        let c = truth.apply(bx, by);
+                        (c.x, c.y)
+                    })
+                    .collect();
                 let e = crate::mission::MissionEvent {
                     t_s: t,
                     category: "check",
                     name: "footprint-violation".into(),
-                    detail: format!("true footprint: {:.3} m² on unprocessed ground", tc.uncovered_m2),
+                    detail: format!(
+                        "true footprint: {:.3} m² on unprocessed ground at {:?} (ENU m)",
+                        tc.uncovered_m2, where_
+                    ),
                     state: self.p.mission.state(),
                 };
                 self.p.record.add_event(self.event_seq, &e)?;
@@ -394,6 +425,13 @@ impl<'a> Host<'a> {
                 }
                 if out.done {
                     let (n, ct) = (*n, *max_ct);
+                    if self.run_in_done && self.current_implement() == Some(true) && self.rotor_ready() {
+                        // and the rotor's reach ahead of its axis where the pass stops
+                        let ahead = m.implement_x_m() + RUN_IN_M;
+                        let (a0, b0) = line_at(&est, m.implement_x_m(), m.implement_y_m());
+                        let (a1, b1) = line_at(&est, ahead, m.implement_y_m());
+                        self.p.grid.sweep(a0, b0, a1, b1, &mut self.cells);
+                    }
                     self.follower = None;
                     self.p.record.segment_ended(n as i64, t, est.x_m, est.y_m, ct)?;
                     self.feed(Input::SegmentDone(n))?;
@@ -402,10 +440,12 @@ impl<'a> Host<'a> {
                 }
             }
         }
-        let mode = if self.p.mission.state() == MissionState::Clearing {
-            HostMode::Auto
+        // Auto throughout: a pause is zero traction with the rotor as the mission wants it (Cat 2);
+        // the vehicle's Paused mode would drop the implement too.
+        let mode = if self.p.mission.state().is_terminal() {
+            HostMode::Idle
         } else {
-            HostMode::Paused
+            HostMode::Auto
         };
         let lowered = self.rotor_wanted && self.current_implement() == Some(true);
         let can = &mut self.p.can;
