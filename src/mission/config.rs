@@ -43,7 +43,8 @@ pub struct SafetyConfig {
     pub auto_ack_delay_s: f64,
     /// Resume by itself once a self-clearing fault (GNSS, link, stall) has cleared (default true).
     pub auto_resume: bool,
-    /// Tolerated area of footprint on unprocessed ground before a violation, m² (0–0.5; default 0.02).
+    /// Tolerated area of footprint on unprocessed ground before a violation, m² (0–0.5; default
+    /// 0.05: five 0.1 m cells, the resolution of the processed-area grid along a 1.7 m edge).
     pub footprint_tolerance_m2: f64,
 }
 
@@ -62,7 +63,7 @@ impl Default for SafetyConfig {
             ack_policy: AckPolicy::Operator,
             auto_ack_delay_s: 10.0,
             auto_resume: true,
-            footprint_tolerance_m2: 0.02,
+            footprint_tolerance_m2: 0.05,
         }
     }
 }

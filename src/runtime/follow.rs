@@ -85,7 +85,11 @@ impl Follower {
                 let heading_err = angle_diff(from.yaw_rad, est.yaw_rad);
                 let sign = if *direction == Direction::Reverse { -1.0 } else { 1.0 };
                 // Stanley: steer the reference point back to the line, heading aligned
-                let w = -K_HEADING * heading_err - sign * (K_CROSS * cross).atan();
+                // Stanley on the travel direction: `cross` is measured to the left of from → to, so
+                // the same law holds forward and in reverse.
+                // A gentle cross gain: the footprint runs 1.7 m behind the processing line and
+                // must stay inside the strip that line cut, so corrections are slow on purpose.
+                let w = -K_HEADING * heading_err - (K_CROSS * cross).atan();
                 let w = w.clamp(-0.3, 0.3);
                 let (l, r) = self.tracks(sign * v, w);
                 (out.left_mps, out.right_mps) = (l, r);
@@ -182,6 +186,39 @@ mod tests {
             p.yaw_rad += w * dt;
             if i > 600 {
                 max_late = max_late.max(o.cross_track_m.abs());
+            }
+        }
+        panic!("never finished: {p:?}");
+    }
+
+    #[test]
+    fn reverse_converges_and_finishes() {
+        let m = MachineProfile::default_profile();
+        let mo = Motion::Straight {
+            from: Pose::new(0.0, 0.0, std::f64::consts::FRAC_PI_2),
+            to: Pose::new(0.0, -20.0, std::f64::consts::FRAC_PI_2),
+            direction: Direction::Reverse,
+            implement: false,
+            kind: PathKind::Turn,
+        };
+        let mut f = Follower::new(mo, &m);
+        let mut p = Pose::new(0.05, 0.0, std::f64::consts::FRAC_PI_2 + 0.02);
+        let dt = 0.1;
+        let mut worst = 0.0f64;
+        for i in 0..20_000 {
+            let o = f.step(&p, true);
+            if o.done {
+                assert!(p.x_m.abs() < 0.03, "{p:?}");
+                assert!(worst < 0.06, "{worst}");
+                return;
+            }
+            let v = (o.left_mps + o.right_mps) / 2.0;
+            let w = (o.right_mps - o.left_mps) / m.track_gauge_m;
+            p.x_m += v * p.yaw_rad.cos() * dt;
+            p.y_m += v * p.yaw_rad.sin() * dt;
+            p.yaw_rad += w * dt;
+            if i > 10 {
+                worst = worst.max(o.cross_track_m.abs());
             }
         }
         panic!("never finished: {p:?}");

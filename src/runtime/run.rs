@@ -137,11 +137,27 @@ pub fn segment_rows(first: usize, motions: &[Motion]) -> Vec<RecordedSegment> {
         .collect()
 }
 
-/// Geofence: hazard ∪ safe grown by 2 m, obstacles cut out.
-fn geofence(field: &Field) -> MultiPolygon<f64> {
+/// Geofence: hazard ∪ safe ∪ the strips the plan processes (access corridors run outside
+/// both), grown by 2 m, obstacles cut out.
+fn geofence(field: &Field, m: &MachineProfile, motions: &[Motion]) -> MultiPolygon<f64> {
+    let body = crate::plan::pose::Body::new(m);
+    let strips: Vec<geo::Polygon<f64>> = motions
+        .iter()
+        .filter_map(|mo| match mo {
+            Motion::Straight {
+                from,
+                to,
+                implement: true,
+                ..
+            } => Some(body.strip(from, to)),
+            _ => None,
+        })
+        .collect();
+    let strips = geo::unary_union(strips.iter());
     field
         .hazard
         .union(&field.safe)
+        .union(&strips)
         .buffer(2.0)
         .difference(&field.obstacles())
 }
@@ -237,8 +253,9 @@ pub fn run(opts: &SimOptions, progress: &mut dyn FnMut(&Progress)) -> Result<Sim
         ..ScheduleConfig::default()
     };
     let can = CanLoop::new(vehicle, EcuConfig::default(), schedule).map_err(RuntimeError::io("pty"))?;
-    let monitor = FootprintMonitor::new(m, geofence(&field), opts.safety.sigma_k, 0.1);
-    let truth_monitor = FootprintMonitor::new(m, geofence(&field), 1.0, 0.1);
+    let fence = geofence(&field, m, &motions);
+    let monitor = FootprintMonitor::new(m, fence.clone(), opts.safety.sigma_k, 0.1);
+    let truth_monitor = FootprintMonitor::new(m, fence, 1.0, 0.1);
     let mut host = Host::new(
         Parts {
             opts,

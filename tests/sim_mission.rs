@@ -1,0 +1,284 @@
+//! Whole missions through the simulator: completion, coverage, the footprint rule, cross-track,
+//! detonations, each injected fault, and kill -9 followed by `--resume`.
+
+use demine::mission::{AckPolicy, MissionState};
+use demine::record::{Durability, Record};
+use demine::runtime::{self, Injection, SimOptions, SimSummary};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+fn field(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
+}
+
+fn sim(field_path: &str, out: &Path, edit: impl FnOnce(&mut SimOptions)) -> SimSummary {
+    let mut o = SimOptions::new(field(field_path), out.to_path_buf());
+    edit(&mut o);
+    runtime::run(&o, &mut |_| {}).unwrap_or_else(|e| panic!("{field_path}: {e}"))
+}
+
+fn open(out: &Path) -> Record {
+    Record::open(&out.join("record.sqlite"), Durability::Normal).unwrap()
+}
+
+/// Invariants every finished mission keeps, whatever happened on the way.
+fn assert_clean_completion(name: &str, s: &SimSummary, out: &Path) {
+    let m = demine::machine::MachineProfile::default_profile();
+    assert_eq!(s.state, MissionState::Completed, "{name}: {s:?}");
+    assert!(s.processed_fraction >= 0.99, "{name}: {s:?}");
+    assert_eq!(s.footprint_violations, 0, "{name}: {s:?}");
+    assert!(
+        s.max_cross_track_m <= m.lane_overlap_m / 2.0,
+        "{name}: cross-track {s:?}"
+    );
+    let r = open(out);
+    for d in r.detonations().unwrap() {
+        assert!(d.acknowledged_t_s.is_some(), "{name}: detonation {} acknowledged", d.id);
+    }
+    let rp = r.resume_point().unwrap();
+    assert_eq!(rp.next_segment, rp.plan.len(), "{name}: every segment finished");
+    for f in ["summary.json", "track.geojson", "processed.geojson", "report.svg"] {
+        assert!(out.join(f).exists(), "{name}: {f}");
+    }
+    assert_rows_complete(name, &r);
+}
+
+/// Event and track numbers run 0..n without a hole: nothing lost, nothing twice.
+fn assert_rows_complete(name: &str, r: &Record) {
+    let ev = r.events().unwrap();
+    for (i, e) in ev.iter().enumerate() {
+        assert_eq!(e.0, i as i64, "{name}: event numbers contiguous");
+    }
+    let tr = r.track().unwrap();
+    for (i, q) in tr.iter().enumerate() {
+        assert_eq!(q.seq, i as i64, "{name}: track numbers contiguous");
+    }
+    let states: Vec<&str> = ev
+        .iter()
+        .filter(|e| e.2 == "transition")
+        .map(|e| e.5.as_str())
+        .collect();
+    let rank = |s: &str| MissionState::parse(s).unwrap().rank();
+    assert!(
+        states.windows(2).all(|w| rank(w[0]) <= rank(w[1])),
+        "{name}: monotone {states:?}"
+    );
+}
+
+fn safety_names(out: &Path) -> Vec<String> {
+    open(out)
+        .events()
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.2 == "safety")
+        .map(|e| e.3)
+        .collect()
+}
+
+#[test]
+fn missions_complete_on_several_fields() {
+    for f in [
+        "examples/fields/strip.geojson",
+        "tests/data/sim_small.geojson",
+        "tests/data/sim_road.geojson",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let s = sim(f, dir.path(), |_| {});
+        assert_clean_completion(f, &s, dir.path());
+        assert_eq!(s.safety_stops, s.detonations, "{f}: no spurious safety stop: {s:?}");
+    }
+}
+
+#[test]
+fn detonations_stop_mark_and_wait_for_the_acknowledgement() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sim("tests/data/sim_small.geojson", dir.path(), |o| o.mines_per_ha = 150.0);
+    assert!(s.detonations >= 2, "{s:?}");
+    assert_clean_completion("detonations", &s, dir.path());
+    let r = open(dir.path());
+    for d in r.detonations().unwrap() {
+        assert!(d.block_length_m == 5.0 && d.block_width_m > 1.8, "{d:?}");
+        assert!(
+            d.acknowledged_t_s.unwrap() >= d.t_s + 10.0 - 1e-6,
+            "held until acknowledged: {d:?}"
+        );
+    }
+    // Never acknowledged: the mission ends aborted at the first detonation.
+    let dir = tempfile::tempdir().unwrap();
+    let s = sim("tests/data/sim_small.geojson", dir.path(), |o| {
+        o.mines_per_ha = 150.0;
+        o.ack_after_s = None;
+        o.safety.ack_policy = AckPolicy::Never;
+    });
+    assert_eq!((s.state, s.detonations), (MissionState::Aborted, 1), "{s:?}");
+}
+
+#[test]
+fn each_fault_stops_safely_and_the_mission_completes() {
+    let cases: [(&str, Injection, &str); 4] = [
+        (
+            "gnss-outage@100+30",
+            Injection::GnssOutage {
+                at_s: 100.0,
+                duration_s: 30.0,
+            },
+            "gnss-degraded",
+        ),
+        (
+            "link-loss@100+3",
+            Injection::LinkLoss {
+                at_s: 100.0,
+                duration_s: 3.0,
+            },
+            "link-lost",
+        ),
+        (
+            "rotor-stall@100",
+            Injection::RotorStall {
+                at_s: 100.0,
+                duration_s: 5.0,
+            },
+            "rotor-stall",
+        ),
+        (
+            "estop@100+20",
+            Injection::EStop {
+                at_s: 100.0,
+                reset_after_s: 20.0,
+            },
+            "estop",
+        ),
+    ];
+    for (name, inj, trip) in cases {
+        assert_eq!(name.parse::<Injection>().unwrap(), inj);
+        let dir = tempfile::tempdir().unwrap();
+        let s = sim("tests/data/sim_small.geojson", dir.path(), |o| {
+            o.injections = vec![inj];
+            o.mines_per_ha = 0.0;
+        });
+        let trips = safety_names(dir.path());
+        assert!(trips.iter().any(|t| t == trip), "{name}: {trips:?}");
+        assert_clean_completion(name, &s, dir.path());
+        // The pause came right after the fault: the trip is followed by clearing -> paused.
+        let ev = open(dir.path()).events().unwrap();
+        let k = ev.iter().position(|e| e.3 == trip).unwrap();
+        assert!(
+            ev[k].1 >= inj.at_s() && ev[k].1 <= inj.at_s() + 3.0,
+            "{name}: tripped at {}",
+            ev[k].1
+        );
+        assert!(ev[k..].iter().any(|e| e.3 == "clearing -> paused"), "{name}");
+    }
+    // The e-stop is released only by the operator's reset, recorded as an operator action.
+    let dir = tempfile::tempdir().unwrap();
+    sim("tests/data/sim_small.geojson", dir.path(), |o| {
+        o.injections = vec![Injection::EStop {
+            at_s: 100.0,
+            reset_after_s: 20.0,
+        }];
+        o.mines_per_ha = 0.0;
+    });
+    let ev = open(dir.path()).events().unwrap();
+    let reset = ev
+        .iter()
+        .find(|e| e.3 == "estop-reset")
+        .expect("operator reset recorded");
+    assert!(reset.1 >= 120.0 - 1e-6);
+    let resumed = ev.iter().find(|e| e.3 == "paused -> clearing").unwrap();
+    assert!(resumed.1 >= reset.1, "no resume before the reset");
+}
+
+fn processed_hazard_cells(out: &Path) -> HashSet<(i64, i64)> {
+    open(out).resume_point().unwrap().cells.into_iter().collect()
+}
+
+#[test]
+fn kill_9_and_resume_match_an_uninterrupted_run() {
+    let bin = env!("CARGO_BIN_EXE_demine");
+    let f = field("tests/data/sim_small.geojson");
+    let reference = tempfile::tempdir().unwrap();
+    let ok = std::process::Command::new(bin)
+        .args(["sim", "--seed", "3", "--field"])
+        .arg(&f)
+        .arg("--out")
+        .arg(reference.path())
+        .output()
+        .unwrap();
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    // Kill times from a seeded generator: early (during the first lane), mid, late.
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    let mut kills: Vec<f64> = vec![
+        rng.random_range(8.0..60.0),
+        rng.random_range(300.0..900.0),
+        rng.random_range(1200.0..2200.0),
+    ];
+    kills.sort_by(f64::total_cmp);
+    let dir = tempfile::tempdir().unwrap();
+    for (i, t) in kills.iter().enumerate() {
+        let mut cmd = std::process::Command::new(bin);
+        cmd.args(["sim", "--seed", "3", "--inject", &format!("kill@{t}")]);
+        if i == 0 {
+            cmd.arg("--field").arg(&f).arg("--out").arg(dir.path());
+        } else {
+            cmd.arg("--resume").arg(dir.path());
+        }
+        let out = cmd.output().unwrap();
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(
+            out.status.signal(),
+            Some(9),
+            "killed at {t}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let last = std::process::Command::new(bin)
+        .args(["sim", "--seed", "3", "--resume"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(last.status.success(), "{}", String::from_utf8_lossy(&last.stderr));
+    let a: SimSummaryLite =
+        serde_json::from_slice(&std::fs::read(reference.path().join("summary.json")).unwrap()).unwrap();
+    let b: SimSummaryLite = serde_json::from_slice(&std::fs::read(dir.path().join("summary.json")).unwrap()).unwrap();
+    assert_eq!((a.state.as_str(), b.state.as_str()), ("completed", "completed"));
+    assert!(
+        (a.processed_fraction - b.processed_fraction).abs() < 0.002,
+        "{a:?} {b:?}"
+    );
+    assert_eq!(b.footprint_violations, 0);
+    // Same processed area within a cell: every processed cell of one run has a processed cell
+    // at most one cell away in the other.
+    let (ca, cb) = (
+        processed_hazard_cells(reference.path()),
+        processed_hazard_cells(dir.path()),
+    );
+    let near = |c: &(i64, i64), s: &HashSet<(i64, i64)>| {
+        (-1..=1).any(|dx| (-1..=1).any(|dy| s.contains(&(c.0 + dx, c.1 + dy))))
+    };
+    let far_a = ca.iter().filter(|c| !near(c, &cb)).count();
+    let far_b = cb.iter().filter(|c| !near(c, &ca)).count();
+    assert!(
+        far_a == 0 && far_b == 0,
+        "cells further than one cell apart: {far_a} / {far_b}"
+    );
+    let r = open(dir.path());
+    assert_rows_complete("resumed", &r);
+    let ra = open(reference.path());
+    assert_eq!(
+        r.resume_point().unwrap().plan.len(),
+        ra.resume_point().unwrap().plan.len()
+    );
+    let segs = r.resume_point().unwrap();
+    assert_eq!(segs.next_segment, segs.plan.len());
+    // Restarts are operator actions in the record: one resume per kill.
+    let resumes = r.events().unwrap().into_iter().filter(|e| e.3 == "resume").count();
+    assert_eq!(resumes, kills.len());
+}
+
+#[derive(serde::Deserialize, Debug)]
+struct SimSummaryLite {
+    state: String,
+    processed_fraction: f64,
+    footprint_violations: u32,
+}
