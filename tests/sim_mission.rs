@@ -47,7 +47,7 @@ fn assert_clean_completion(name: &str, s: &SimSummary, out: &Path) {
 fn assert_rows_complete(name: &str, r: &Record) {
     let ev = r.events().unwrap();
     for (i, e) in ev.iter().enumerate() {
-        assert_eq!(e.0, i as i64, "{name}: event numbers contiguous");
+        assert_eq!(e.seq, i as i64, "{name}: event numbers contiguous");
     }
     let tr = r.track().unwrap();
     for (i, q) in tr.iter().enumerate() {
@@ -55,8 +55,8 @@ fn assert_rows_complete(name: &str, r: &Record) {
     }
     let states: Vec<&str> = ev
         .iter()
-        .filter(|e| e.2 == "transition")
-        .map(|e| e.5.as_str())
+        .filter(|e| e.category == "transition")
+        .map(|e| e.state.as_str())
         .collect();
     let rank = |s: &str| MissionState::parse(s).unwrap().rank();
     assert!(
@@ -70,8 +70,8 @@ fn safety_names(out: &Path) -> Vec<String> {
         .events()
         .unwrap()
         .into_iter()
-        .filter(|e| e.2 == "safety")
-        .map(|e| e.3)
+        .filter(|e| e.category == "safety")
+        .map(|e| e.name)
         .collect()
 }
 
@@ -161,13 +161,13 @@ fn each_fault_stops_safely_and_the_mission_completes() {
         assert_clean_completion(name, &s, dir.path());
         // The pause came right after the fault: the trip is followed by clearing -> paused.
         let ev = open(dir.path()).events().unwrap();
-        let k = ev.iter().position(|e| e.3 == trip).unwrap();
+        let k = ev.iter().position(|e| e.name == trip).unwrap();
         assert!(
-            ev[k].1 >= inj.at_s() && ev[k].1 <= inj.at_s() + 3.0,
+            ev[k].t_s >= inj.at_s() && ev[k].t_s <= inj.at_s() + 3.0,
             "{name}: tripped at {}",
-            ev[k].1
+            ev[k].t_s
         );
-        assert!(ev[k..].iter().any(|e| e.3 == "clearing -> paused"), "{name}");
+        assert!(ev[k..].iter().any(|e| e.name == "clearing -> paused"), "{name}");
     }
     // The e-stop is released only by the operator's reset, recorded as an operator action.
     let dir = tempfile::tempdir().unwrap();
@@ -181,11 +181,11 @@ fn each_fault_stops_safely_and_the_mission_completes() {
     let ev = open(dir.path()).events().unwrap();
     let reset = ev
         .iter()
-        .find(|e| e.3 == "estop-reset")
+        .find(|e| e.name == "estop-reset")
         .expect("operator reset recorded");
-    assert!(reset.1 >= 120.0 - 1e-6);
-    let resumed = ev.iter().find(|e| e.3 == "paused -> clearing").unwrap();
-    assert!(resumed.1 >= reset.1, "no resume before the reset");
+    assert!(reset.t_s >= 120.0 - 1e-6);
+    let resumed = ev.iter().find(|e| e.name == "paused -> clearing").unwrap();
+    assert!(resumed.t_s >= reset.t_s, "no resume before the reset");
 }
 
 fn processed_hazard_cells(out: &Path) -> HashSet<(i64, i64)> {
@@ -272,7 +272,7 @@ fn kill_9_and_resume_match_an_uninterrupted_run() {
     let segs = r.resume_point().unwrap();
     assert_eq!(segs.next_segment, segs.plan.len());
     // Restarts are operator actions in the record: one resume per kill.
-    let resumes = r.events().unwrap().into_iter().filter(|e| e.3 == "resume").count();
+    let resumes = r.events().unwrap().into_iter().filter(|e| e.name == "resume").count();
     assert_eq!(resumes, kills.len());
 }
 

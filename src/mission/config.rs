@@ -103,7 +103,8 @@ mod tests {
     #[test]
     fn default_is_valid_and_bad_values_are_refused() {
         SafetyConfig::default().validate().unwrap();
-        let cases: [(fn(&mut SafetyConfig), &str); 4] = [
+        type Case = (fn(&mut SafetyConfig), &'static str);
+        let cases: [Case; 4] = [
             (|c| c.sigma_degraded_m = 0.0, "sigma_degraded_m"),
             (|c| c.sigma_k = f64::NAN, "sigma_k"),
             (|c| c.link_timeout_s = 10.0, "link_timeout_s"),

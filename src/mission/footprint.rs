@@ -176,7 +176,8 @@ mod tests {
         let nowhere = |_: Coord<f64>| false;
         let at = Pose::new(0.0, 0.0, 0.0);
         // (ground, σ, uncovered?, inflated uncovered?)
-        let cases: [(&dyn Fn(Coord<f64>) -> bool, f64, bool, bool); 5] = [
+        type Ground<'a> = &'a dyn Fn(Coord<f64>) -> bool;
+        let cases: [(Ground, f64, bool, bool); 5] = [
             (&everywhere, 0.02, false, false),
             (&everywhere, 1.0, false, false),
             (&left_half, 0.01, false, false),

@@ -123,7 +123,8 @@ mod tests {
         let m = MachineProfile::default_profile();
         let cfg = SafetyConfig::default();
         assert!(PreflightReport::evaluate(&good(), &m, &cfg).passed());
-        let cases: [(fn(&mut PreflightInputs), &str); 7] = [
+        type Case = (fn(&mut PreflightInputs), &'static str);
+        let cases: [Case; 7] = [
             (|i| i.gnss = GnssQuality::RtkFloat, "gnss"),
             (|i| i.sigma_h_m = 0.5, "gnss"),
             (|i| i.link_connected = false, "can_link"),

@@ -86,7 +86,14 @@ fn segment_done_out_of_order_is_ignored() {
 #[test]
 fn every_trip_from_clearing() {
     type Recover = fn(&mut Mission) -> Vec<Action>;
-    let cases: Vec<(&str, fn(&mut Observation), MissionState, Vec<Action>, Option<Recover>)> = vec![
+    type Case = (
+        &'static str,
+        fn(&mut Observation),
+        MissionState,
+        Vec<Action>,
+        Option<Recover>,
+    );
+    let cases: Vec<Case> = vec![
         (
             "estop",
             |o| o.estop_pressed = true,

@@ -20,7 +20,9 @@
 mod schema;
 mod store;
 
-pub use store::{Durability, MissionRow, Record, RecordedDetonation, RecordedSegment, ResumePoint, TrackPoint};
+pub use store::{
+    Durability, EventRow, MissionRow, Record, RecordedDetonation, RecordedSegment, ResumePoint, TrackPoint,
+};
 
 /// Errors of the record.
 #[derive(Debug, thiserror::Error)]

@@ -71,6 +71,18 @@ pub struct TrackPoint {
     pub reverse: bool,
 }
 
+/// An event as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventRow {
+    pub seq: i64,
+    pub t_s: f64,
+    pub category: String,
+    pub name: String,
+    pub detail: String,
+    /// Mission state after the event.
+    pub state: String,
+}
+
 /// Everything a restarted mission needs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ResumePoint {
@@ -497,8 +509,8 @@ impl Record {
         Ok(rows)
     }
 
-    /// Events in order: (seq, t_s, category, name, detail, state).
-    pub fn events(&self) -> Result<Vec<(i64, f64, String, String, String, String)>, RecordError> {
+    /// Events in order.
+    pub fn events(&self) -> Result<Vec<EventRow>, RecordError> {
         let e = |x| self.err(x);
         let mut st = self
             .conn
@@ -506,7 +518,14 @@ impl Record {
             .map_err(e)?;
         let rows = st
             .query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                Ok(EventRow {
+                    seq: r.get(0)?,
+                    t_s: r.get(1)?,
+                    category: r.get(2)?,
+                    name: r.get(3)?,
+                    detail: r.get(4)?,
+                    state: r.get(5)?,
+                })
             })
             .map_err(e)?
             .collect::<Result<Vec<_>, _>>()

@@ -24,9 +24,9 @@ pub use run::{run, Progress, SimOptions, SimSummary};
 #[derive(Debug, thiserror::Error)]
 pub enum RuntimeError {
     #[error(transparent)]
-    Field(#[from] crate::field::FieldError),
+    Field(Box<crate::field::FieldError>),
     #[error(transparent)]
-    Plan(#[from] crate::plan::PlanError),
+    Plan(Box<crate::plan::PlanError>),
     #[error(transparent)]
     Record(#[from] crate::record::RecordError),
     #[error(transparent)]
@@ -39,6 +39,18 @@ pub enum RuntimeError {
     },
     #[error("{0}")]
     Invalid(String),
+}
+
+impl From<crate::field::FieldError> for RuntimeError {
+    fn from(e: crate::field::FieldError) -> Self {
+        RuntimeError::Field(Box::new(e))
+    }
+}
+
+impl From<crate::plan::PlanError> for RuntimeError {
+    fn from(e: crate::plan::PlanError) -> Self {
+        RuntimeError::Plan(Box::new(e))
+    }
 }
 
 impl RuntimeError {
