@@ -7,6 +7,7 @@
 //! `localize`, `track` and `coverage` modules replace them one by one.
 
 pub mod can_loop;
+pub mod drive;
 pub mod follow;
 pub mod grid;
 pub mod inject;

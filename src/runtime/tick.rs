@@ -3,20 +3,18 @@
 use super::can_loop::CanLoop;
 use super::follow::Follower;
 use super::grid::{line_at, Grid};
-use super::run::{segment_rows, Progress, SimOptions, SimSummary};
+use super::run::{segment_rows, SimOptions};
 use super::standin::{StandInEstimator, StandInGnss, StandInVehicle};
 use super::{Injection, RuntimeError};
 use crate::can::protocol::{DriveCommand, EStopReason, HostMode, ImplementCommand, VehicleCommand, VehicleFeedback};
 use crate::field::Field;
 use crate::machine::MachineProfile;
-use crate::mission::preflight::{GnssQuality, PreflightInputs, PreflightReport};
 use crate::mission::{Action, FootprintMonitor, Input, Mission, MissionState, Observation, Step};
 use crate::plan::pose::{Body, Pose};
 use crate::plan::{self, Direction, Motion, PlanConfig};
 use crate::record::{Record, RecordedDetonation, ResumePoint, TrackPoint};
 use geo::{Area, MultiPolygon, Polygon, Rect};
 use std::collections::VecDeque;
-use std::time::Instant;
 
 /// Reach of the rotor behind (at a standing start) and ahead (where a pass stops) of the
 /// processing line that is credited, m.
@@ -54,29 +52,29 @@ pub struct Host<'a> {
     pub p: Parts<'a>,
     pub planned_segments: usize,
     pub blocks: Vec<Block>,
-    follower: Option<(usize, Follower, f64)>,
-    rotor_wanted: bool,
-    rotor_on_since: f64,
-    odo: (f64, f64),
-    rpm: f64,
-    depth: f64,
-    last_fix_s: f64,
-    next_fix_s: f64,
-    detonation: Option<(f64, f64, f64)>,
-    event_seq: i64,
-    track_seq: i64,
-    last_track: Option<TrackPoint>,
-    cells: Vec<(i64, i64)>,
-    track: Vec<TrackPoint>,
-    acks: Vec<(f64, u32)>,
-    injected: Vec<bool>,
-    fp_bad: bool,
-    prev_est: Pose,
+    pub(super) follower: Option<(usize, Follower, f64)>,
+    pub(super) rotor_wanted: bool,
+    pub(super) rotor_on_since: f64,
+    pub(super) odo: (f64, f64),
+    pub(super) rpm: f64,
+    pub(super) depth: f64,
+    pub(super) last_fix_s: f64,
+    pub(super) next_fix_s: f64,
+    pub(super) detonation: Option<(f64, f64, f64)>,
+    pub(super) event_seq: i64,
+    pub(super) track_seq: i64,
+    pub(super) last_track: Option<TrackPoint>,
+    pub(super) cells: Vec<(i64, i64)>,
+    pub(super) track: Vec<TrackPoint>,
+    pub(super) acks: Vec<(f64, u32)>,
+    pub(super) injected: Vec<bool>,
+    pub(super) fp_bad: bool,
+    pub(super) prev_est: Pose,
     /// The processing started in the current segment (run-in credited).
-    run_in_done: bool,
-    inputs: VecDeque<Input>,
+    pub(super) run_in_done: bool,
+    pub(super) inputs: VecDeque<Input>,
     pub gap_fill_segments: usize,
-    finished: bool,
+    pub(super) finished: bool,
 }
 
 impl<'a> Host<'a> {
@@ -122,7 +120,7 @@ impl<'a> Host<'a> {
         self.p.can.ecu().model().pose
     }
 
-    fn feed(&mut self, input: Input) -> Result<(), RuntimeError> {
+    pub(super) fn feed(&mut self, input: Input) -> Result<(), RuntimeError> {
         self.inputs.push_back(input);
         while let Some(i) = self.inputs.pop_front() {
             let step = self.p.mission.step(i, self.p.t_s);
@@ -268,7 +266,7 @@ impl<'a> Host<'a> {
     }
 
     /// One control period.
-    fn tick(&mut self) -> Result<(), RuntimeError> {
+    pub(super) fn tick(&mut self) -> Result<(), RuntimeError> {
         let (t, dt) = (self.p.t_s, self.p.opts.dt_s);
         // faults
         let injections = self.p.opts.injections.clone();
@@ -504,122 +502,11 @@ impl<'a> Host<'a> {
         }
     }
 
-    fn flush(&mut self) -> Result<(), RuntimeError> {
+    pub(super) fn flush(&mut self) -> Result<(), RuntimeError> {
         self.p.record.add_tick(&self.cells, self.p.t_s, &self.track)?;
         self.cells.clear();
         self.track.clear();
         Ok(())
-    }
-
-    /// Pre-flight (heartbeat, GNSS, rotor spin test), start or resume, then clear to the end.
-    pub fn run(&mut self, progress: &mut dyn FnMut(&Progress), wall0: Instant) -> Result<(), RuntimeError> {
-        let t_begin = self.p.t_s;
-        let state = self.p.mission.state();
-        if state.is_terminal() {
-            return Ok(());
-        }
-        self.rotor_wanted = true;
-        self.rotor_on_since = t_begin;
-        let mut reached = None;
-        while self.p.t_s - t_begin < 30.0 {
-            self.tick()?;
-            if reached.is_none() && self.rpm >= self.p.m.rotor_rpm_min {
-                reached = Some(self.p.t_s - t_begin);
-            }
-            if reached.is_some() && self.p.t_s - t_begin > 5.0 {
-                break;
-            }
-        }
-        let t = self.p.t_s;
-        let inputs = PreflightInputs {
-            gnss: if t - self.last_fix_s < 0.5 {
-                GnssQuality::RtkFixed
-            } else {
-                GnssQuality::NoFix
-            },
-            sigma_h_m: self.p.est.sigma_m,
-            link_connected: self.p.can.stats().feedback > 0,
-            heartbeat_age_s: self.p.can.heartbeat_age_s(t),
-            spin_peak_rpm: Some(self.rpm),
-            spin_time_to_min_s: reached,
-        };
-        let report = PreflightReport::evaluate(&inputs, self.p.m, &self.p.opts.safety);
-        if state == MissionState::Planned {
-            self.feed(Input::Preflight(report))?;
-        } else if !report.passed() {
-            return Err(RuntimeError::Invalid(format!(
-                "pre-flight failed on resume: {:?}",
-                report.failures()
-            )));
-        }
-        match self.p.mission.state() {
-            MissionState::Ready => self.feed(Input::Start)?,
-            MissionState::Paused => self.feed(Input::Resume)?,
-            _ => return Ok(()),
-        }
-        let mut ticks = 0u64;
-        let sim0 = self.p.t_s;
-        while !self.finished && !self.p.mission.state().is_terminal() {
-            if self.p.t_s > self.p.opts.max_sim_s {
-                self.feed(Input::Abort)?;
-                break;
-            }
-            self.tick()?;
-            ticks += 1;
-            if ticks % 200 == 0 {
-                progress(&self.progress(wall0));
-            }
-            if self.p.opts.realtime {
-                let ahead = (self.p.t_s - sim0) - wall0.elapsed().as_secs_f64();
-                if ahead > 0.0 {
-                    std::thread::sleep(std::time::Duration::from_secs_f64(ahead));
-                }
-            }
-        }
-        self.flush()?;
-        progress(&self.progress(wall0));
-        Ok(())
-    }
-
-    fn progress(&self, wall0: Instant) -> Progress {
-        Progress {
-            processed_fraction: self.p.grid.processed_fraction(),
-            segment: self.p.mission.current_segment(),
-            segments: self.p.mission.segments(),
-            sim_s: self.p.t_s,
-            wall_s: wall0.elapsed().as_secs_f64(),
-            state: self.p.mission.state(),
-        }
-    }
-
-    /// The figures of `summary.json` (read back from the record so they span restarts).
-    pub fn summary(&self, wall_s: f64, resumed: bool) -> SimSummary {
-        let r = &self.p.record;
-        let track = r.track().unwrap_or_default();
-        let path_length_m = track
-            .windows(2)
-            .map(|w| (w[1].x_m - w[0].x_m).hypot(w[1].y_m - w[0].y_m))
-            .sum();
-        let segments_done = r.resume_point().map(|rp| rp.next_segment).unwrap_or(0);
-        SimSummary {
-            state: self.p.mission.state(),
-            processed_fraction: self.p.grid.processed_fraction(),
-            residual_m2: self.p.grid.residual_m2(),
-            hazard_m2: self.p.grid.hazard_m2(),
-            footprint_violations: r.count_events("check", Some("footprint-violation")).unwrap_or(-1) as u32,
-            detonations: r.detonations().map(|d| d.len() as u32).unwrap_or(0),
-            safety_stops: r.count_events("safety", None).unwrap_or(-1) as u32,
-            sim_duration_s: self.p.t_s,
-            wall_time_s: wall_s,
-            speedup: self.p.t_s / wall_s.max(1e-9),
-            max_cross_track_m: r.max_cross_track_m().unwrap_or(f64::NAN),
-            path_length_m,
-            segments: self.p.motions.len(),
-            segments_done,
-            gap_fill_segments: self.p.motions.len().saturating_sub(self.planned_segments),
-            resumed,
-            seed: self.p.opts.seed,
-        }
     }
 }
 

@@ -1,0 +1,121 @@
+//! Driving a mission from its pre-flight to its end, progress and the summary figures.
+
+use super::run::{Progress, SimSummary};
+use super::tick::Host;
+use super::RuntimeError;
+use crate::mission::preflight::{GnssQuality, PreflightInputs, PreflightReport};
+use crate::mission::{Input, MissionState};
+use std::time::Instant;
+
+impl Host<'_> {
+    /// Pre-flight (heartbeat, GNSS, rotor spin test), start or resume, then clear to the end.
+    pub fn run(&mut self, progress: &mut dyn FnMut(&Progress), wall0: Instant) -> Result<(), RuntimeError> {
+        let t_begin = self.p.t_s;
+        let state = self.p.mission.state();
+        if state.is_terminal() {
+            return Ok(());
+        }
+        self.rotor_wanted = true;
+        self.rotor_on_since = t_begin;
+        let mut reached = None;
+        while self.p.t_s - t_begin < 30.0 {
+            self.tick()?;
+            if reached.is_none() && self.rpm >= self.p.m.rotor_rpm_min {
+                reached = Some(self.p.t_s - t_begin);
+            }
+            if reached.is_some() && self.p.t_s - t_begin > 5.0 {
+                break;
+            }
+        }
+        let t = self.p.t_s;
+        let inputs = PreflightInputs {
+            gnss: if t - self.last_fix_s < 0.5 {
+                GnssQuality::RtkFixed
+            } else {
+                GnssQuality::NoFix
+            },
+            sigma_h_m: self.p.est.sigma_m,
+            link_connected: self.p.can.stats().feedback > 0,
+            heartbeat_age_s: self.p.can.heartbeat_age_s(t),
+            spin_peak_rpm: Some(self.rpm),
+            spin_time_to_min_s: reached,
+        };
+        let report = PreflightReport::evaluate(&inputs, self.p.m, &self.p.opts.safety);
+        if state == MissionState::Planned {
+            self.feed(Input::Preflight(report))?;
+        } else if !report.passed() {
+            return Err(RuntimeError::Invalid(format!(
+                "pre-flight failed on resume: {:?}",
+                report.failures()
+            )));
+        }
+        match self.p.mission.state() {
+            MissionState::Ready => self.feed(Input::Start)?,
+            MissionState::Paused => self.feed(Input::Resume)?,
+            _ => return Ok(()),
+        }
+        let mut ticks = 0u64;
+        let sim0 = self.p.t_s;
+        while !self.finished && !self.p.mission.state().is_terminal() {
+            if self.p.t_s > self.p.opts.max_sim_s {
+                self.feed(Input::Abort)?;
+                break;
+            }
+            self.tick()?;
+            ticks += 1;
+            if ticks % 200 == 0 {
+                progress(&self.progress(wall0));
+            }
+            if self.p.opts.realtime {
+                let ahead = (self.p.t_s - sim0) - wall0.elapsed().as_secs_f64();
+                if ahead > 0.0 {
+                    std::thread::sleep(std::time::Duration::from_secs_f64(ahead));
+                }
+            }
+        }
+        self.flush()?;
+        progress(&self.progress(wall0));
+        Ok(())
+    }
+
+    fn progress(&self, wall0: Instant) -> Progress {
+        Progress {
+            processed_fraction: self.p.grid.processed_fraction(),
+            segment: self.p.mission.current_segment(),
+            segments: self.p.mission.segments(),
+            sim_s: self.p.t_s,
+            wall_s: wall0.elapsed().as_secs_f64(),
+            state: self.p.mission.state(),
+        }
+    }
+
+    /// The figures of `summary.json` (read back from the record so they span restarts).
+    pub fn summary(&self, wall_s: f64, resumed: bool) -> SimSummary {
+        let r = &self.p.record;
+        let track = r.track().unwrap_or_default();
+        let path_length_m = track
+            .windows(2)
+            .map(|w| (w[1].x_m - w[0].x_m).hypot(w[1].y_m - w[0].y_m))
+            .sum();
+        let segments_done = r.resume_point().map(|rp| rp.next_segment).unwrap_or(0);
+        SimSummary {
+            state: self.p.mission.state(),
+            processed_fraction: self.p.grid.processed_fraction(),
+            residual_m2: self.p.grid.residual_m2(),
+            hazard_m2: self.p.grid.hazard_m2(),
+            footprint_violations: r.count_events("check", Some("footprint-violation")).unwrap_or(-1) as u32,
+            detonations: r.detonations().map(|d| d.len() as u32).unwrap_or(0),
+            safety_stops: r.count_events("safety", None).unwrap_or(-1) as u32,
+            sim_duration_s: self.p.t_s,
+            wall_time_s: wall_s,
+            speedup: self.p.t_s / wall_s.max(1e-9),
+            max_cross_track_m: r.max_cross_track_m().unwrap_or(f64::NAN),
+            path_length_m,
+            segments: self.p.motions.len(),
+            segments_done,
+            gap_fill_segments: self.p.motions.len().saturating_sub(self.planned_segments),
+            resumed,
+            seed: self.p.opts.seed,
+        }
+    }
+}
