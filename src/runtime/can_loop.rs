@@ -47,6 +47,8 @@ pub struct CanLoop<M: VehicleModel> {
     link_up: bool,
     last_heartbeat_s: Option<f64>,
     stats: CanLoopStats,
+    /// Vehicle-side bytes waiting for the next exchange.
+    to_host: Vec<u8>,
 }
 
 fn nonblocking(fd: &impl AsFd) -> io::Result<()> {
@@ -101,6 +103,39 @@ fn transfer(src: &OwnedFd, dst: &OwnedFd, bytes: &[u8], into: &mut Vec<u8>) -> i
     Ok(())
 }
 
+/// Write `down` into the host end and `up` into the vehicle end, then wait until both came
+/// out of the opposite ends.
+fn exchange(
+    host: &OwnedFd,
+    down: &[u8],
+    vehicle: &OwnedFd,
+    up: &[u8],
+    at_vehicle: &mut Vec<u8>,
+    at_host: &mut Vec<u8>,
+) -> io::Result<()> {
+    if !down.is_empty() {
+        write_all(host, down)?;
+    }
+    if !up.is_empty() {
+        write_all(vehicle, up)?;
+    }
+    while at_vehicle.len() < down.len() || at_host.len() < up.len() {
+        let mut fds = [
+            PollFd::new(vehicle.as_fd(), PollFlags::POLLIN),
+            PollFd::new(host.as_fd(), PollFlags::POLLIN),
+        ];
+        if poll(&mut fds, PollTimeout::from(2000u16))? == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "pty: bytes not delivered within 2 s",
+            ));
+        }
+        read_all(vehicle, at_vehicle)?;
+        read_all(host, at_host)?;
+    }
+    Ok(())
+}
+
 impl<M: VehicleModel> CanLoop<M> {
     /// Opens the pty pair, brings the adapter on the bus (`C`, `S5`, `O`) and starts the ECU.
     pub fn new(model: M, ecu: EcuConfig, schedule: ScheduleConfig) -> io::Result<Self> {
@@ -122,6 +157,7 @@ impl<M: VehicleModel> CanLoop<M> {
             link_up: true,
             last_heartbeat_s: None,
             stats: CanLoopStats::default(),
+            to_host: Vec::new(),
         };
         let mut open = Vec::new();
         for c in AdapterProfile::Lawicel
@@ -187,13 +223,17 @@ impl<M: VehicleModel> CanLoop<M> {
                 SlcanCommand::Transmit(frame).encode(&mut out);
             }
         }
-        // host -> adapter -> ECU
-        let mut to_vehicle = Vec::new();
+        // One exchange per step, both directions at once: the host's commands of this step
+        // go down while what the vehicle said in the previous step comes up (feedback is one
+        // control period old, as with a real adapter's USB polling).
+        let up = std::mem::take(&mut self.to_host);
+        let (mut to_vehicle, mut bytes) = (Vec::new(), Vec::new());
         if self.link_up {
             self.stats.bytes_to_vehicle += out.len() as u64;
-            transfer(&self.host, &self.vehicle, &out, &mut to_vehicle)?;
+            self.stats.bytes_to_host += up.len() as u64;
+            exchange(&self.host, &out, &self.vehicle, &up, &mut to_vehicle, &mut bytes)?;
         } else {
-            self.stats.dropped_bytes += out.len() as u64;
+            self.stats.dropped_bytes += (out.len() + up.len()) as u64;
         }
         let (mut back, mut frames) = (Vec::new(), Vec::new());
         if !to_vehicle.is_empty() {
@@ -203,17 +243,11 @@ impl<M: VehicleModel> CanLoop<M> {
         for f in &frames {
             self.ecu.on_frame(f, now);
         }
-        // ECU -> adapter -> host, with the adapter's replies
+        // ECU -> adapter, sent up with the next step
         for f in &self.ecu.step(now) {
             self.adapter.frame_to_host(f, now, &mut back);
         }
-        let mut bytes = Vec::new();
-        if self.link_up {
-            self.stats.bytes_to_host += back.len() as u64;
-            transfer(&self.vehicle, &self.host, &back, &mut bytes)?;
-        } else {
-            self.stats.dropped_bytes += back.len() as u64;
-        }
+        self.to_host = back;
         let mut feedback = Vec::new();
         self.replies.push(&bytes, |r| {
             if let AdapterReply::Frame { frame, .. } = r {
