@@ -1,20 +1,15 @@
 //! Mission simulation benchmark: a 1 ha mission (100 m × 100 m, 20 m safe band) through the whole
 //! stack — plan, simulated machine behind the pty (SLCAN), estimator, follower, grid, mission,
 //! supervisor and the SQLite record — timed against simulated time. Prints the speed-up over real
-//! time (target ≥ 500×) and the process's peak memory. `cargo bench --bench mission`;
-//! `-- --smoke` runs a 480 m² field instead.
+//! time (target ≥ 500×) and the process's peak memory. `cargo bench --bench mission`; without
+//! `--bench` (as under `cargo test --all-targets`) or with `--smoke` it runs a 480 m² field.
 
 use demine::runtime::{self, SimOptions};
 use std::time::Instant;
 
 fn field_1ha(path: &std::path::Path) {
     let (lat0, lon0) = (39.8f64, 46.75f64);
-    let ll = |x: f64, y: f64| {
-        [
-            lon0 + x / (111_320.0 * lat0.to_radians().cos()),
-            lat0 + y / 110_574.0,
-        ]
-    };
+    let ll = |x: f64, y: f64| [lon0 + x / (111_320.0 * lat0.to_radians().cos()), lat0 + y / 110_574.0];
     let ring: Vec<[f64; 2]> = [(0.0, 0.0), (100.0, 0.0), (100.0, 100.0), (0.0, 100.0), (0.0, 0.0)]
         .iter()
         .map(|&(x, y)| ll(x, y))
@@ -33,7 +28,10 @@ fn peak_rss_mib() -> Option<f64> {
 }
 
 fn main() {
-    let smoke = std::env::args().any(|a| a == "--smoke");
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let smoke = std::env::args().any(|a| a == "--smoke") || !std::env::args().any(|a| a == "--bench");
     let dir = tempfile::tempdir().expect("temp dir");
     let field = if smoke {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sim_small.geojson")

@@ -37,10 +37,32 @@ fn assert_clean_completion(name: &str, s: &SimSummary, out: &Path) {
     }
     let rp = r.resume_point().unwrap();
     assert_eq!(rp.next_segment, rp.plan.len(), "{name}: every segment finished");
-    for f in ["summary.json", "track.geojson", "processed.geojson", "report.svg"] {
+    for f in [
+        "summary.json",
+        "track.geojson",
+        "processed.geojson",
+        "report.svg",
+        "report.png",
+    ] {
         assert!(out.join(f).exists(), "{name}: {f}");
     }
     assert_rows_complete(name, &r);
+    // track.geojson is in the planner's format: ordered LineStrings with seq, kind, implement,
+    // direction, and the machine member.
+    let fc: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("track.geojson")).unwrap()).unwrap();
+    assert!(fc["machine"]["working_width_m"].is_number(), "{name}");
+    let feats = fc["features"].as_array().unwrap();
+    assert!(!feats.is_empty(), "{name}");
+    for (i, f) in feats.iter().enumerate() {
+        let p = &f["properties"];
+        assert_eq!(p["seq"].as_u64(), Some(i as u64), "{name}");
+        assert!(
+            p["kind"].is_string() && p["implement"].is_boolean() && p["direction"].is_string(),
+            "{name}"
+        );
+        assert_eq!(f["geometry"]["type"], "LineString");
+    }
+    assert!(feats.iter().any(|f| f["properties"]["implement"] == true), "{name}");
 }
 
 /// Event and track numbers run 0..n without a hole: nothing lost, nothing twice.

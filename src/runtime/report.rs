@@ -132,10 +132,11 @@ pub fn svg(h: &Host, s: &SimSummary, track: &[TrackPoint]) -> String {
         o,
         r##"<path d="{path}" stroke="#111" stroke-width="0.7" fill="none"/>"##
     );
-    for b in &h.blocks {
+    let detonations = h.p.record.detonations().unwrap_or_default();
+    for b in &detonations {
         let (c, sn) = (b.heading_rad.cos(), b.heading_rad.sin());
         let corner = |dx: f64, dy: f64| v.p(b.x_m + c * dx - sn * dy, b.y_m + sn * dx + c * dy);
-        let (l, wd) = (b.length_m / 2.0, b.width_m / 2.0);
+        let (l, wd) = (b.block_length_m / 2.0, b.block_width_m / 2.0);
         let pts: Vec<String> = [(-l, -wd), (l, -wd), (l, wd), (-l, wd)]
             .iter()
             .map(|&(dx, dy)| {
@@ -145,15 +146,15 @@ pub fn svg(h: &Host, s: &SimSummary, track: &[TrackPoint]) -> String {
             .collect();
         let _ = writeln!(
             o,
-            r##"<polygon points="{}" fill="#c0392b" fill-opacity="0.25" stroke="#8e44ad" stroke-width="2"/>"##,
+            r##"<polygon points="{}" fill="#8e44ad" fill-opacity="0.35" stroke="#8e44ad" stroke-width="2"/>"##,
             pts.join(" ")
         );
     }
-    for d in h.p.record.detonations().unwrap_or_default() {
+    for d in detonations {
         let (x, y) = v.p(d.x_m, d.y_m);
         let _ = writeln!(
             o,
-            r##"<circle cx="{x:.1}" cy="{y:.1}" r="6" fill="#e74c3c" stroke="black" stroke-width="1.5"/><text x="{:.1}" y="{:.1}" font-size="12" font-weight="bold">D{}</text>"##,
+            r##"<circle cx="{x:.1}" cy="{y:.1}" r="4" fill="#e74c3c" stroke="black" stroke-width="1.5"/><text x="{:.1}" y="{:.1}" font-size="12" font-weight="bold">D{}</text>"##,
             x + 8.0,
             y - 8.0,
             d.id
@@ -249,7 +250,14 @@ pub fn svg(h: &Host, s: &SimSummary, track: &[TrackPoint]) -> String {
     o
 }
 
-/// The report rendered to PNG, when a renderer is built in.
-pub fn png(_svg: &str) -> Option<Vec<u8>> {
-    None
+/// The report rendered to PNG with resvg (pure Rust). Text needs a sans-serif font on the
+/// system (DejaVu, Liberation, …); without one the map and the legend swatches are still drawn.
+pub fn png(svg: &str) -> Option<Vec<u8>> {
+    let mut opt = resvg::usvg::Options::default();
+    opt.fontdb_mut().load_system_fonts();
+    let tree = resvg::usvg::Tree::from_str(svg, &opt).ok()?;
+    let size = tree.size().to_int_size();
+    let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height())?;
+    resvg::render(&tree, resvg::tiny_skia::Transform::identity(), &mut pixmap.as_mut());
+    pixmap.encode_png().ok()
 }
