@@ -15,3 +15,4 @@ pub mod field;
 pub mod geodesy;
 pub mod machine;
 pub mod plan;
+pub mod sim;
