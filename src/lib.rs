@@ -16,3 +16,4 @@ pub mod geodesy;
 pub mod machine;
 pub mod plan;
 pub mod sim;
+pub mod track;

@@ -1,0 +1,434 @@
+//! Path tracking for tracked (skid-steer) vehicles: the plan's motions in, left/right track
+//! speed setpoints and implement setpoints out, with speed regulation and the implement
+//! interlock. A plain type with no I/O: [`PathTracker::step`] takes the pose and the implement's
+//! measured state with the time step and returns [`TrackerOutput`] `{ cmd, debug }`.
+//!
+//! - Straights (forward or reverse) and curves: a Stanley law on the travel direction,
+//!   `θ_d = θ_path − atan(k·e / (|v| + v_soft))`, yaw rate `ω = ω_ff + k_θ·(θ_d − θ)` with the
+//!   curve's curvature as feed-forward ([`laws`]).
+//! - Pivots: counter-rotation to the target yaw, the turned angle accumulated so a half turn
+//!   keeps the planned direction (the planner checked that sweep, not the other one).
+//! - Speed: the motion's speed (clearing, transit, reverse) with acceleration and braking
+//!   limits and a braking curve to the motion's end; slower with large heading errors.
+//! - Tracks: `v ∓ ω·χ·gauge/2` with the effective-gauge factor χ of the ICR model, scaled
+//!   together to stay within the track speed limit.
+//! - Interlock ([`interlock`]): on processing motions the machine advances only with the rotor
+//!   at or above its minimum speed and the tool at depth; it stops or slows until they recover.
+
+pub mod interlock;
+pub mod laws;
+
+use crate::can::protocol::{DriveCommand, ImplementCommand};
+use crate::can::vehicle_model::ActuatorDemand;
+use crate::machine::MachineProfile;
+use crate::plan::{Direction, Motion, Pose};
+pub use interlock::{Interlock, InterlockConfig};
+use laws::{along_polyline, along_segment, PathPoint};
+
+/// Errors of the tracker's configuration.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TrackError {
+    #[error("tracker config: `{field}` = {value}: must be within {lo}..={hi}")]
+    InvalidConfig {
+        field: &'static str,
+        value: f64,
+        lo: f64,
+        hi: f64,
+    },
+}
+
+/// Tracker settings; [`TrackerConfig::for_machine`] fills them from a profile.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrackerConfig {
+    /// Track gauge, m.
+    pub gauge_m: f64,
+    /// Effective gauge factor χ ≥ 1 (ICR spread) used to turn a yaw rate into track speeds. Default 1.7.
+    pub turn_gauge_factor: f64,
+    /// Stanley cross-track gain k, 1/s. Default 1.0.
+    pub cross_track_gain: f64,
+    /// Softening speed of the Stanley term, m/s. Default 0.1.
+    pub soft_speed_mps: f64,
+    /// Heading gain k_θ, 1/s. Default 1.5.
+    pub heading_gain: f64,
+    /// Largest commanded yaw rate on straights and curves, rad/s. Default 0.3.
+    pub max_yaw_rate_rps: f64,
+    /// Pivot yaw rate, rad/s (profile).
+    pub pivot_rate_rps: f64,
+    /// Pivot angular acceleration for the braking curve, rad/s². Default 0.3.
+    pub pivot_accel_rps2: f64,
+    /// A pivot is done within this angle, rad. Default 0.004 (0.23°).
+    pub pivot_tolerance_rad: f64,
+    /// A straight or curve is done within this distance of its end, m. Default 0.02.
+    pub arrive_tolerance_m: f64,
+    /// Creeping speed near the end of a motion, m/s. Default 0.03.
+    pub min_speed_mps: f64,
+    /// Speeds, m/s (profile).
+    pub clearing_speed_mps: f64,
+    pub transit_speed_mps: f64,
+    pub reverse_speed_mps: f64,
+    /// Acceleration and braking limits, m/s² (profile).
+    pub accel_mps2: f64,
+    pub decel_mps2: f64,
+    /// Track speed limit, m/s. Default 2.78.
+    pub max_track_speed_mps: f64,
+    pub interlock: InterlockConfig,
+}
+
+impl TrackerConfig {
+    pub fn for_machine(m: &MachineProfile) -> Self {
+        Self {
+            gauge_m: m.track_gauge_m,
+            turn_gauge_factor: 1.7,
+            cross_track_gain: 1.0,
+            soft_speed_mps: 0.1,
+            heading_gain: 1.5,
+            max_yaw_rate_rps: 0.3,
+            pivot_rate_rps: m.pivot_rate_rps,
+            pivot_accel_rps2: 0.3,
+            pivot_tolerance_rad: 0.004,
+            arrive_tolerance_m: 0.02,
+            min_speed_mps: 0.03,
+            clearing_speed_mps: m.clearing_speed_mps,
+            transit_speed_mps: m.transit_speed_mps,
+            reverse_speed_mps: m.reverse_speed_mps,
+            accel_mps2: m.max_accel_mps2,
+            decel_mps2: m.max_decel_mps2,
+            max_track_speed_mps: 2.78,
+            interlock: InterlockConfig::for_machine(m),
+        }
+    }
+
+    /// Check every value once.
+    pub fn validate(&self) -> Result<(), TrackError> {
+        let c = |field: &'static str, value: f64, lo: f64, hi: f64| {
+            if value.is_finite() && value >= lo && value <= hi {
+                Ok(())
+            } else {
+                Err(TrackError::InvalidConfig { field, value, lo, hi })
+            }
+        };
+        c("gauge_m", self.gauge_m, 0.3, 6.0)?;
+        c("turn_gauge_factor", self.turn_gauge_factor, 1.0, 3.0)?;
+        c("cross_track_gain", self.cross_track_gain, 0.01, 20.0)?;
+        c("soft_speed_mps", self.soft_speed_mps, 0.001, 5.0)?;
+        c("heading_gain", self.heading_gain, 0.01, 20.0)?;
+        c("max_yaw_rate_rps", self.max_yaw_rate_rps, 0.01, 3.0)?;
+        c("pivot_rate_rps", self.pivot_rate_rps, 0.01, 3.0)?;
+        c("pivot_accel_rps2", self.pivot_accel_rps2, 0.01, 10.0)?;
+        c("pivot_tolerance_rad", self.pivot_tolerance_rad, 1e-4, 0.1)?;
+        c("arrive_tolerance_m", self.arrive_tolerance_m, 1e-3, 1.0)?;
+        c("min_speed_mps", self.min_speed_mps, 0.001, 1.0)?;
+        for (f, v) in [
+            ("clearing_speed_mps", self.clearing_speed_mps),
+            ("transit_speed_mps", self.transit_speed_mps),
+            ("reverse_speed_mps", self.reverse_speed_mps),
+        ] {
+            c(f, v, self.min_speed_mps, self.max_track_speed_mps)?;
+        }
+        c("accel_mps2", self.accel_mps2, 0.01, 10.0)?;
+        c("decel_mps2", self.decel_mps2, 0.01, 10.0)?;
+        c("max_track_speed_mps", self.max_track_speed_mps, 0.1, 10.0)?;
+        self.interlock.validate()
+    }
+}
+
+/// What the tracker reads each step.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TrackerInput {
+    /// Pose of base_link, ENU.
+    pub pose: Pose,
+    /// Measured rotor speed, rpm.
+    pub rotor_rpm: f64,
+    /// Measured working depth, m.
+    pub depth_m: f64,
+}
+
+/// Setpoints for the vehicle.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct TrackCommand {
+    pub left_mps: f64,
+    pub right_mps: f64,
+    pub rotor_enable: bool,
+    pub rotor_rpm: f64,
+    pub depth_m: f64,
+}
+
+impl TrackCommand {
+    pub fn drive(&self) -> DriveCommand {
+        DriveCommand {
+            left_mps: self.left_mps,
+            right_mps: self.right_mps,
+        }
+    }
+
+    pub fn implement(&self) -> ImplementCommand {
+        ImplementCommand {
+            rotor_enable: self.rotor_enable,
+            rotor_rpm: self.rotor_rpm,
+            depth_m: self.depth_m,
+        }
+    }
+
+    /// As the simulated machine's demand (no brake).
+    pub fn demand(&self) -> ActuatorDemand {
+        ActuatorDemand {
+            left_mps: self.left_mps,
+            right_mps: self.right_mps,
+            rotor_enable: self.rotor_enable,
+            rotor_rpm: self.rotor_rpm,
+            depth_m: self.depth_m,
+            brake: false,
+        }
+    }
+}
+
+/// What the tracker did and why.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TrackerDebug {
+    /// Index of the motion being followed (= number of motions when finished).
+    pub motion_index: usize,
+    /// Fraction of the current motion done, 0–1.
+    pub progress: f64,
+    /// Signed distance left of the path (of the travel direction), m; 0 on pivots.
+    pub cross_track_m: f64,
+    /// Travel heading minus path heading (pivots: target minus yaw), rad.
+    pub heading_error_rad: f64,
+    /// Speed aimed at after regulation and interlock, m/s (signed: negative reversing).
+    pub target_speed_mps: f64,
+    /// The current motion processes ground.
+    pub processing: bool,
+    pub interlock: Interlock,
+    /// All motions done; the command is a stop.
+    pub finished: bool,
+}
+
+/// `{ cmd, debug }`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TrackerOutput {
+    pub cmd: TrackCommand,
+    pub debug: TrackerDebug,
+}
+
+/// Follows a sequence of plan motions.
+#[derive(Clone, Debug)]
+pub struct PathTracker {
+    cfg: TrackerConfig,
+    motions: Vec<Motion>,
+    index: usize,
+    speed_mps: f64,
+    pivot_turned_rad: f64,
+    last_yaw: Option<f64>,
+    curve_seg: usize,
+}
+
+impl PathTracker {
+    pub fn new(cfg: TrackerConfig, motions: Vec<Motion>) -> Result<Self, TrackError> {
+        cfg.validate()?;
+        Ok(Self {
+            cfg,
+            motions,
+            index: 0,
+            speed_mps: 0.0,
+            pivot_turned_rad: 0.0,
+            last_yaw: None,
+            curve_seg: 0,
+        })
+    }
+
+    pub fn config(&self) -> &TrackerConfig {
+        &self.cfg
+    }
+
+    pub fn motions(&self) -> &[Motion] {
+        &self.motions
+    }
+
+    /// Index of the current motion.
+    pub fn motion_index(&self) -> usize {
+        self.index
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.index >= self.motions.len()
+    }
+
+    /// Continue from motion `index` (resume, skip), from standstill.
+    pub fn restart_at(&mut self, index: usize) {
+        self.index = index.min(self.motions.len());
+        self.reset_motion();
+        self.speed_mps = 0.0;
+    }
+
+    /// Replace the remaining motions (e.g. with a gap-fill plan), from standstill.
+    pub fn replace_motions(&mut self, motions: Vec<Motion>) {
+        self.motions = motions;
+        self.restart_at(0);
+    }
+
+    fn reset_motion(&mut self) {
+        self.pivot_turned_rad = 0.0;
+        self.last_yaw = None;
+        self.curve_seg = 0;
+    }
+
+    /// One control step.
+    ///
+    /// # Units
+    /// `dt_s` seconds; pose ENU metres/radians; output track speeds m/s, rpm, metres.
+    pub fn step(&mut self, input: &TrackerInput, dt_s: f64) -> TrackerOutput {
+        // Skip motions already complete at this pose (at most a few per step).
+        for _ in 0..4 {
+            let Some(m) = self.motions.get(self.index).cloned() else {
+                break;
+            };
+            let done = match &m {
+                Motion::Pivot { delta_rad, .. } => {
+                    self.track_pivot_angle(input.pose.yaw_rad);
+                    (delta_rad - self.pivot_turned_rad).abs() <= self.cfg.pivot_tolerance_rad
+                }
+                Motion::Straight { from, to, .. } => {
+                    along_segment(from, to, &input.pose).remaining_m <= self.cfg.arrive_tolerance_m
+                }
+                Motion::Curve { poses, .. } => {
+                    let p = along_polyline(poses, &input.pose, &mut self.curve_seg);
+                    p.remaining_m <= self.cfg.arrive_tolerance_m
+                }
+            };
+            if !done {
+                break;
+            }
+            self.index += 1;
+            self.reset_motion();
+        }
+        let cfg = &self.cfg;
+        let rotor = |depth_m: f64| TrackCommand {
+            rotor_enable: true,
+            rotor_rpm: cfg.interlock.rotor_rpm_target,
+            depth_m,
+            ..TrackCommand::default()
+        };
+        let Some(m) = self.motions.get(self.index).cloned() else {
+            self.speed_mps = 0.0;
+            return TrackerOutput {
+                cmd: TrackCommand {
+                    rotor_enable: !self.motions.is_empty(),
+                    ..rotor(0.0)
+                },
+                debug: TrackerDebug {
+                    motion_index: self.index,
+                    progress: 1.0,
+                    cross_track_m: 0.0,
+                    heading_error_rad: 0.0,
+                    target_speed_mps: 0.0,
+                    processing: false,
+                    interlock: Interlock::Clear,
+                    finished: true,
+                },
+            };
+        };
+        let processing = matches!(m, Motion::Straight { implement: true, .. });
+        let depth = if processing { cfg.interlock.depth_target_m } else { 0.0 };
+        let mut cmd = rotor(depth);
+        let (v, w, dbg) = match &m {
+            Motion::Pivot { delta_rad, .. } => {
+                let rem = delta_rad - self.pivot_turned_rad;
+                let w = laws::pivot_rate(rem, cfg.pivot_rate_rps, cfg.pivot_accel_rps2);
+                self.speed_mps = 0.0;
+                let progress = (self.pivot_turned_rad / delta_rad).clamp(0.0, 1.0);
+                (0.0, w, (progress, 0.0, rem, 0.0, Interlock::Clear))
+            }
+            Motion::Straight {
+                from, to, direction, ..
+            } => {
+                let pp = along_segment(from, to, &input.pose);
+                let reverse = *direction == Direction::Reverse;
+                let speed = if processing {
+                    cfg.clearing_speed_mps
+                } else if reverse {
+                    cfg.reverse_speed_mps
+                } else {
+                    cfg.transit_speed_mps
+                };
+                self.follow(&pp, reverse, speed, 0.0, input, processing, dt_s)
+            }
+            Motion::Curve { poses, .. } => {
+                let pp = along_polyline(poses, &input.pose, &mut self.curve_seg);
+                let kappa = laws::curvature(poses, self.curve_seg);
+                self.follow(&pp, false, self.cfg.transit_speed_mps, kappa, input, false, dt_s)
+            }
+        };
+        let (l, r) = laws::tracks(
+            v,
+            w,
+            self.cfg.gauge_m * self.cfg.turn_gauge_factor,
+            self.cfg.max_track_speed_mps,
+        );
+        (cmd.left_mps, cmd.right_mps) = (l, r);
+        let (progress, cross_track_m, heading_error_rad, target_speed_mps, interlock) = dbg;
+        TrackerOutput {
+            cmd,
+            debug: TrackerDebug {
+                motion_index: self.index,
+                progress,
+                cross_track_m,
+                heading_error_rad,
+                target_speed_mps,
+                processing,
+                interlock,
+                finished: false,
+            },
+        }
+    }
+
+    fn track_pivot_angle(&mut self, yaw: f64) {
+        if let Some(last) = self.last_yaw {
+            self.pivot_turned_rad += crate::plan::pose::angle_diff(last, yaw);
+        }
+        self.last_yaw = Some(yaw);
+    }
+
+    /// Stanley + speed regulation on a path point; returns (v, ω, debug tuple).
+    #[allow(clippy::too_many_arguments)]
+    fn follow(
+        &mut self,
+        pp: &PathPoint,
+        reverse: bool,
+        speed_mps: f64,
+        kappa: f64,
+        input: &TrackerInput,
+        processing: bool,
+        dt_s: f64,
+    ) -> (f64, f64, (f64, f64, f64, f64, Interlock)) {
+        let cfg = &self.cfg;
+        let travel_yaw = input.pose.yaw_rad + if reverse { std::f64::consts::PI } else { 0.0 };
+        let e = pp.cross_track_m;
+        let v_abs = self.speed_mps.abs();
+        let desired = pp.path_yaw_rad - (cfg.cross_track_gain * e / (v_abs + cfg.soft_speed_mps)).atan();
+        let herr = crate::plan::pose::angle_diff(pp.path_yaw_rad, travel_yaw);
+        let steer = crate::plan::pose::angle_diff(travel_yaw, desired);
+        let w = (v_abs * kappa + cfg.heading_gain * steer).clamp(-cfg.max_yaw_rate_rps, cfg.max_yaw_rate_rps);
+        // Speed: braking curve to the end, slower when far off heading, interlock.
+        let mut target = speed_mps.min((2.0 * cfg.decel_mps2 * pp.remaining_m.max(0.0)).sqrt());
+        target = target.max(cfg.min_speed_mps.min(speed_mps));
+        target *= (1.0 - steer.abs() / 0.5).clamp(0.0, 1.0);
+        let lock = if processing {
+            interlock::check(&cfg.interlock, input.rotor_rpm, input.depth_m)
+        } else {
+            Interlock::Clear
+        };
+        target *= lock.speed_factor(cfg.interlock.slow_factor);
+        let up = cfg.accel_mps2 * dt_s;
+        let down = cfg.decel_mps2 * dt_s;
+        self.speed_mps = if target > self.speed_mps {
+            (self.speed_mps + up).min(target)
+        } else {
+            (self.speed_mps - down).max(target)
+        };
+        let v = if reverse { -self.speed_mps } else { self.speed_mps };
+        let sign_v = if reverse { -1.0 } else { 1.0 };
+        (v, w, (pp.progress, e, herr, sign_v * target, lock))
+    }
+}
+
+#[cfg(test)]
+mod tests;
