@@ -11,6 +11,7 @@
 //! - `ros-doc-only`: the same code against r2r's doc-only bindings, so it type-checks anywhere.
 
 pub mod can;
+pub mod coverage;
 pub mod field;
 pub mod geodesy;
 pub mod machine;
