@@ -15,6 +15,7 @@
 //! Parameters, units and defaults: `docs/sim.md`.
 
 pub mod gnss;
+pub mod harness;
 pub mod implement;
 pub mod imu;
 pub mod mines;

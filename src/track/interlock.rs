@@ -75,6 +75,8 @@ pub enum Interlock {
     WaitingForDepth,
     /// Advancing slowly: rotor loaded down towards its minimum.
     Slowed,
+    /// The processing line overshot the lane's start unprocessed: backing up to it, tool lifted.
+    BackingToLaneStart,
 }
 
 impl Interlock {
@@ -83,13 +85,16 @@ impl Interlock {
         match self {
             Interlock::Clear => 1.0,
             Interlock::Slowed => slow_factor,
-            Interlock::WaitingForRotor | Interlock::WaitingForDepth => 0.0,
+            Interlock::WaitingForRotor | Interlock::WaitingForDepth | Interlock::BackingToLaneStart => 0.0,
         }
     }
 
     /// The machine is held.
     pub fn holds(self) -> bool {
-        matches!(self, Interlock::WaitingForRotor | Interlock::WaitingForDepth)
+        matches!(
+            self,
+            Interlock::WaitingForRotor | Interlock::WaitingForDepth | Interlock::BackingToLaneStart
+        )
     }
 }
 

@@ -98,6 +98,24 @@ pub fn pivot_rate(remaining_rad: f64, rate_rps: f64, accel_rps2: f64) -> f64 {
     w * remaining_rad.signum()
 }
 
+/// Yaw rate of the path-following law: `κ|v| − (2ζω_n|v| + k0)·ψ − ω_n²|v|·e`.
+///
+/// # Units
+/// `speed_mps` m/s (magnitude), `kappa` 1/m, `heading_err_rad` rad (travel heading − path),
+/// `cross_track_m` m (left of travel), `omega_n` 1/m, `zeta` –, `k0` 1/s; result rad/s.
+pub fn path_yaw_rate(
+    speed_mps: f64,
+    kappa: f64,
+    heading_err_rad: f64,
+    cross_track_m: f64,
+    omega_n: f64,
+    zeta: f64,
+    k0: f64,
+) -> f64 {
+    let v = speed_mps.abs();
+    kappa * v - (2.0 * zeta * omega_n * v + k0) * heading_err_rad - omega_n * omega_n * v * cross_track_m
+}
+
 /// Track speeds for forward speed `v` and yaw rate `w` with effective gauge `gauge_eff_m`,
 /// scaled together to stay within `max_mps`.
 ///
@@ -152,6 +170,17 @@ mod tests {
         assert!(pivot_rate(-3.0, 0.2, 0.3) < 0.0);
         assert!(pivot_rate(0.01, 0.2, 0.3) < 0.1);
         assert_eq!(pivot_rate(0.0, 0.2, 0.3), 0.0);
+    }
+
+    #[test]
+    fn path_law_steers_back_and_is_still_at_standstill() {
+        // left of the path, aligned: turn right (negative), more at speed
+        assert!(path_yaw_rate(0.5, 0.0, 0.0, 0.1, 1.5, 0.9, 0.3) < 0.0);
+        assert_eq!(path_yaw_rate(0.0, 0.0, 0.0, 0.1, 1.5, 0.9, 0.3), 0.0);
+        // heading error alone is corrected even at standstill
+        assert!(path_yaw_rate(0.0, 0.0, 0.1, 0.0, 1.5, 0.9, 0.3) < 0.0);
+        // on a curve, the feed-forward alone
+        assert!((path_yaw_rate(1.0, 0.25, 0.0, 0.0, 1.5, 0.9, 0.3) - 0.25).abs() < 1e-12);
     }
 
     #[test]

@@ -3,9 +3,12 @@
 //! interlock. A plain type with no I/O: [`PathTracker::step`] takes the pose and the implement's
 //! measured state with the time step and returns [`TrackerOutput`] `{ cmd, debug }`.
 //!
-//! - Straights (forward or reverse) and curves: a Stanley law on the travel direction,
-//!   `θ_d = θ_path − atan(k·e / (|v| + v_soft))`, yaw rate `ω = ω_ff + k_θ·(θ_d − θ)` with the
-//!   curve's curvature as feed-forward ([`laws`]).
+//! - Straights (forward or reverse) and curves: a Stanley-type law on the travel direction in
+//!   its linear skid-steer form, `ω = κ|v| − (2ζω_n|v| + k_θ0)·ψ − ω_n²|v|·e` (ψ heading error,
+//!   e cross-track error, κ the curve's curvature as feed-forward): the lateral error obeys
+//!   `e'' + 2ζω_n e' + ω_n² e = 0` in distance travelled, so lanes settle over the same ground
+//!   at clearing and at transit speed, and the machine never swings its tool sideways at a
+//!   standstill ([`laws::path_yaw_rate`]).
 //! - Pivots: counter-rotation to the target yaw, the turned angle accumulated so a half turn
 //!   keeps the planned direction (the planner checked that sweep, not the other one).
 //! - Speed: the motion's speed (clearing, transit, reverse) with acceleration and braking
@@ -44,22 +47,32 @@ pub struct TrackerConfig {
     pub gauge_m: f64,
     /// Effective gauge factor χ ≥ 1 (ICR spread) used to turn a yaw rate into track speeds. Default 1.7.
     pub turn_gauge_factor: f64,
-    /// Stanley cross-track gain k, 1/s. Default 1.0.
+    /// Spatial natural frequency ω_n of the lateral error, 1/m: errors settle over about
+    /// 1/ω_n metres whatever the speed. Default 1.5.
     pub cross_track_gain: f64,
-    /// Softening speed of the Stanley term, m/s. Default 0.1.
-    pub soft_speed_mps: f64,
-    /// Heading gain k_θ, 1/s. Default 1.5.
+    /// Damping ratio ζ of the lateral error. Default 0.9.
+    pub damping: f64,
+    /// Heading gain at standstill k_θ0, 1/s (aligning with the path before moving). Default 0.3.
     pub heading_gain: f64,
+    /// Cross-track error used by the law is clamped to this, m (bounds the intercept angle). Default 0.5.
+    pub max_intercept_m: f64,
     /// Largest commanded yaw rate on straights and curves, rad/s. Default 0.3.
     pub max_yaw_rate_rps: f64,
     /// Pivot yaw rate, rad/s (profile).
     pub pivot_rate_rps: f64,
+    /// Gain of the pivot-centre hold, 1/s (speed along the heading per metre of offset). Default 0.5.
+    pub pivot_hold_gain: f64,
     /// Pivot angular acceleration for the braking curve, rad/s². Default 0.3.
     pub pivot_accel_rps2: f64,
     /// A pivot is done within this angle, rad. Default 0.004 (0.23°).
     pub pivot_tolerance_rad: f64,
     /// A straight or curve is done within this distance of its end, m. Default 0.02.
     pub arrive_tolerance_m: f64,
+    /// A processing lane is entered with the processing line at most this far past its start,
+    /// else the machine first backs up to the start (tool lifted), m. Default 0.01.
+    pub entry_tolerance_m: f64,
+    /// Drive lag allowed for in the braking curve, s. Default 0.2.
+    pub actuator_lag_s: f64,
     /// Creeping speed near the end of a motion, m/s. Default 0.03.
     pub min_speed_mps: f64,
     /// Speeds, m/s (profile).
@@ -79,14 +92,18 @@ impl TrackerConfig {
         Self {
             gauge_m: m.track_gauge_m,
             turn_gauge_factor: 1.7,
-            cross_track_gain: 1.0,
-            soft_speed_mps: 0.1,
-            heading_gain: 1.5,
+            cross_track_gain: 1.5,
+            damping: 0.9,
+            heading_gain: 0.3,
+            max_intercept_m: 0.5,
             max_yaw_rate_rps: 0.3,
             pivot_rate_rps: m.pivot_rate_rps,
+            pivot_hold_gain: 0.5,
             pivot_accel_rps2: 0.3,
             pivot_tolerance_rad: 0.004,
             arrive_tolerance_m: 0.02,
+            entry_tolerance_m: 0.01,
+            actuator_lag_s: 0.2,
             min_speed_mps: 0.03,
             clearing_speed_mps: m.clearing_speed_mps,
             transit_speed_mps: m.transit_speed_mps,
@@ -110,14 +127,18 @@ impl TrackerConfig {
         c("gauge_m", self.gauge_m, 0.3, 6.0)?;
         c("turn_gauge_factor", self.turn_gauge_factor, 1.0, 3.0)?;
         c("cross_track_gain", self.cross_track_gain, 0.01, 20.0)?;
-        c("soft_speed_mps", self.soft_speed_mps, 0.001, 5.0)?;
-        c("heading_gain", self.heading_gain, 0.01, 20.0)?;
+        c("damping", self.damping, 0.1, 5.0)?;
+        c("heading_gain", self.heading_gain, 0.0, 20.0)?;
+        c("max_intercept_m", self.max_intercept_m, 0.01, 10.0)?;
         c("max_yaw_rate_rps", self.max_yaw_rate_rps, 0.01, 3.0)?;
         c("pivot_rate_rps", self.pivot_rate_rps, 0.01, 3.0)?;
+        c("pivot_hold_gain", self.pivot_hold_gain, 0.0, 10.0)?;
         c("pivot_accel_rps2", self.pivot_accel_rps2, 0.01, 10.0)?;
         c("pivot_tolerance_rad", self.pivot_tolerance_rad, 1e-4, 0.1)?;
         c("arrive_tolerance_m", self.arrive_tolerance_m, 1e-3, 1.0)?;
         c("min_speed_mps", self.min_speed_mps, 0.001, 1.0)?;
+        c("entry_tolerance_m", self.entry_tolerance_m, 0.0, 0.5)?;
+        c("actuator_lag_s", self.actuator_lag_s, 0.0, 2.0)?;
         for (f, v) in [
             ("clearing_speed_mps", self.clearing_speed_mps),
             ("transit_speed_mps", self.transit_speed_mps),
@@ -189,7 +210,8 @@ pub struct TrackerDebug {
     pub motion_index: usize,
     /// Fraction of the current motion done, 0–1.
     pub progress: f64,
-    /// Signed distance left of the path (of the travel direction), m; 0 on pivots.
+    /// Signed distance left of the path (of the travel direction), m; on pivots, the distance
+    /// from the pivot centre.
     pub cross_track_m: f64,
     /// Travel heading minus path heading (pivots: target minus yaw), rad.
     pub heading_error_rad: f64,
@@ -219,6 +241,7 @@ pub struct PathTracker {
     pivot_turned_rad: f64,
     last_yaw: Option<f64>,
     curve_seg: usize,
+    entry: bool,
 }
 
 impl PathTracker {
@@ -232,6 +255,7 @@ impl PathTracker {
             pivot_turned_rad: 0.0,
             last_yaw: None,
             curve_seg: 0,
+            entry: true,
         })
     }
 
@@ -266,6 +290,7 @@ impl PathTracker {
     }
 
     fn reset_motion(&mut self) {
+        self.entry = true;
         self.pivot_turned_rad = 0.0;
         self.last_yaw = None;
         self.curve_seg = 0;
@@ -330,26 +355,59 @@ impl PathTracker {
         let depth = if processing { cfg.interlock.depth_target_m } else { 0.0 };
         let mut cmd = rotor(depth);
         let (v, w, dbg) = match &m {
-            Motion::Pivot { delta_rad, .. } => {
+            Motion::Pivot { at, delta_rad, .. } => {
                 let rem = delta_rad - self.pivot_turned_rad;
                 let w = laws::pivot_rate(rem, cfg.pivot_rate_rps, cfg.pivot_accel_rps2);
                 self.speed_mps = 0.0;
                 let progress = (self.pivot_turned_rad / delta_rad).clamp(0.0, 1.0);
-                (0.0, w, (progress, 0.0, rem, 0.0, Interlock::Clear))
+                // Hold the pivot centre: correct the offset along the current heading (the
+                // lateral part becomes longitudinal as the machine turns).
+                let h = input.pose.heading();
+                let along = (at.x_m - input.pose.x_m) * h.x + (at.y_m - input.pose.y_m) * h.y;
+                let v = (cfg.pivot_hold_gain * along).clamp(-cfg.min_speed_mps, cfg.min_speed_mps);
+                let off = at.distance_m(&input.pose);
+                (v, w, (progress, off, rem, v, Interlock::Clear))
             }
             Motion::Straight {
                 from, to, direction, ..
             } => {
                 let pp = along_segment(from, to, &input.pose);
-                let reverse = *direction == Direction::Reverse;
-                let speed = if processing {
-                    cfg.clearing_speed_mps
-                } else if reverse {
-                    cfg.reverse_speed_mps
+                let past_start_m = from.distance_m(to) - pp.remaining_m;
+                let lock = interlock::check(&cfg.interlock, input.rotor_rpm, input.depth_m);
+                if processing && self.entry && past_start_m > cfg.entry_tolerance_m {
+                    // The line is past the lane's start without having processed it (an
+                    // overshoot of the approach, or a creep while waiting): back up to the start
+                    // with the tool lifted.
+                    cmd.depth_m = 0.0;
+                    let back = along_segment(to, from, &input.pose);
+                    let back = laws::PathPoint {
+                        remaining_m: past_start_m,
+                        ..back
+                    };
+                    let speed = cfg.reverse_speed_mps.min(0.1);
+                    let (v, w, mut d) = self.follow(&back, true, speed, 0.0, input, false, dt_s);
+                    d.4 = Interlock::BackingToLaneStart;
+                    (v, w, d)
+                } else if processing && self.entry && lock.holds() {
+                    // At the start, waiting for rotor and depth: hold (heading corrections only).
+                    let (_, w, d) = self.follow(&pp, false, 0.0, 0.0, input, true, dt_s);
+                    self.speed_mps = 0.0;
+                    (0.0, w * 0.0, d)
                 } else {
-                    cfg.transit_speed_mps
-                };
-                self.follow(&pp, reverse, speed, 0.0, input, processing, dt_s)
+                    if processing && self.entry {
+                        self.entry = false;
+                        self.speed_mps = 0.0;
+                    }
+                    let reverse = *direction == Direction::Reverse;
+                    let speed = if processing {
+                        cfg.clearing_speed_mps
+                    } else if reverse {
+                        cfg.reverse_speed_mps
+                    } else {
+                        cfg.transit_speed_mps
+                    };
+                    self.follow(&pp, reverse, speed, 0.0, input, processing, dt_s)
+                }
             }
             Motion::Curve { poses, .. } => {
                 let pp = along_polyline(poses, &input.pose, &mut self.curve_seg);
@@ -403,12 +461,21 @@ impl PathTracker {
         let travel_yaw = input.pose.yaw_rad + if reverse { std::f64::consts::PI } else { 0.0 };
         let e = pp.cross_track_m;
         let v_abs = self.speed_mps.abs();
-        let desired = pp.path_yaw_rad - (cfg.cross_track_gain * e / (v_abs + cfg.soft_speed_mps)).atan();
         let herr = crate::plan::pose::angle_diff(pp.path_yaw_rad, travel_yaw);
-        let steer = crate::plan::pose::angle_diff(travel_yaw, desired);
-        let w = (v_abs * kappa + cfg.heading_gain * steer).clamp(-cfg.max_yaw_rate_rps, cfg.max_yaw_rate_rps);
+        let w = laws::path_yaw_rate(
+            v_abs,
+            kappa,
+            herr,
+            e.clamp(-cfg.max_intercept_m, cfg.max_intercept_m),
+            cfg.cross_track_gain,
+            cfg.damping,
+            cfg.heading_gain,
+        )
+        .clamp(-cfg.max_yaw_rate_rps, cfg.max_yaw_rate_rps);
+        let steer = herr;
         // Speed: braking curve to the end, slower when far off heading, interlock.
-        let mut target = speed_mps.min((2.0 * cfg.decel_mps2 * pp.remaining_m.max(0.0)).sqrt());
+        let braking_m = (pp.remaining_m - v_abs * cfg.actuator_lag_s).max(0.0);
+        let mut target = speed_mps.min((2.0 * 0.8 * cfg.decel_mps2 * braking_m).sqrt());
         target = target.max(cfg.min_speed_mps.min(speed_mps));
         target *= (1.0 - steer.abs() / 0.5).clamp(0.0, 1.0);
         let lock = if processing {
