@@ -3,7 +3,10 @@
 //! driven mission without trusting the planner or the tracker.
 //!
 //! Every cell whose centre lies under the footprint must be safe or processed; centres outside
-//! the grid must lie in the safe polygons. Exact to half a cell.
+//! the grid must lie in the safe polygons. The footprint is first shrunk by `tolerance_m`
+//! (default 0.05 m, half a cell: the grid's own resolution); with 0 every centimetre counts.
+//! Plans with no margin against tracking error (strips whose edge is the hazard's edge)
+//! show centimetre intrusions at tolerance 0.
 
 use super::{ProcessedGrid, PROCESSED, SAFE};
 use crate::machine::MachineProfile;
@@ -27,7 +30,10 @@ pub struct FootprintVerdict {
 /// Footprint check for one machine.
 #[derive(Clone, Debug)]
 pub struct FootprintCheck {
-    body: Body,
+    /// Footprint hull in base_link, shrunk by the tolerance.
+    hull: Vec<Coord<f64>>,
+    /// Inward tolerance, m.
+    pub tolerance_m: f64,
     /// Violations counted by [`FootprintCheck::count`] (entries into a violating state).
     pub violations: u64,
     /// Poses checked.
@@ -36,9 +42,22 @@ pub struct FootprintCheck {
 }
 
 impl FootprintCheck {
+    /// The default tolerance, m (half a 0.1 m cell).
+    pub const DEFAULT_TOLERANCE_M: f64 = 0.05;
+
     pub fn new(m: &MachineProfile) -> Self {
+        Self::with_tolerance(m, Self::DEFAULT_TOLERANCE_M)
+    }
+
+    /// A check that ignores intrusions shallower than `tolerance_m` (0 = exact to the cell).
+    ///
+    /// # Units
+    /// metres.
+    pub fn with_tolerance(m: &MachineProfile, tolerance_m: f64) -> Self {
+        let hull = Body::new(m).footprint_at(&Pose::new(0.0, 0.0, 0.0));
         Self {
-            body: Body::new(m),
+            hull: shrink_convex(&hull, tolerance_m.max(0.0)),
+            tolerance_m,
             violations: 0,
             checks: 0,
             in_violation: false,
@@ -47,7 +66,7 @@ impl FootprintCheck {
 
     /// Check one pose against the grid.
     pub fn check(&self, grid: &ProcessedGrid, pose: &Pose) -> FootprintVerdict {
-        let fp = self.body.footprint_at(pose);
+        let fp: Vec<Coord<f64>> = self.hull.iter().map(|c| pose.apply(c.x, c.y)).collect();
         let f = grid.frame();
         let cells = grid.cells();
         let mut bad = 0;
@@ -94,5 +113,76 @@ impl FootprintCheck {
         }
         self.in_violation = !v.ok;
         v
+    }
+}
+
+/// A convex polygon (either orientation, no closing point) moved inwards by `d` on every edge.
+fn shrink_convex(pts: &[Coord<f64>], d: f64) -> Vec<Coord<f64>> {
+    let n = pts.len();
+    if d <= 0.0 || n < 3 {
+        return pts.to_vec();
+    }
+    let area2: f64 = (0..n)
+        .map(|i| {
+            let (a, b) = (pts[i], pts[(i + 1) % n]);
+            a.x * b.y - b.x * a.y
+        })
+        .sum();
+    let s = area2.signum(); // +1 counter-clockwise: the interior is on the left
+                            // Offset line of edge i: point and direction.
+    let lines: Vec<(Coord<f64>, Coord<f64>)> = (0..n)
+        .map(|i| {
+            let (a, b) = (pts[i], pts[(i + 1) % n]);
+            let (dx, dy) = (b.x - a.x, b.y - a.y);
+            let l = dx.hypot(dy).max(1e-12);
+            let nrm = Coord {
+                x: -dy / l * s,
+                y: dx / l * s,
+            };
+            (
+                Coord {
+                    x: a.x + nrm.x * d,
+                    y: a.y + nrm.y * d,
+                },
+                Coord { x: dx, y: dy },
+            )
+        })
+        .collect();
+    (0..n)
+        .map(|i| {
+            let (p1, d1) = lines[(i + n - 1) % n];
+            let (p2, d2) = lines[i];
+            let den = d1.x * d2.y - d1.y * d2.x;
+            if den.abs() < 1e-12 {
+                return p2;
+            }
+            let t = ((p2.x - p1.x) * d2.y - (p2.y - p1.y) * d2.x) / den;
+            Coord {
+                x: p1.x + d1.x * t,
+                y: p1.y + d1.y * t,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shrink_moves_every_edge_in() {
+        let sq = [
+            Coord { x: -1.2, y: -0.85 },
+            Coord { x: 1.2, y: -0.85 },
+            Coord { x: 1.2, y: 0.85 },
+            Coord { x: -1.2, y: 0.85 },
+        ];
+        for pts in [sq.to_vec(), sq.iter().rev().copied().collect()] {
+            let s = shrink_convex(&pts, 0.05);
+            let (xmax, ymax) = s
+                .iter()
+                .fold((f64::MIN, f64::MIN), |(a, b), c| (a.max(c.x), b.max(c.y)));
+            assert!((xmax - 1.15).abs() < 1e-12 && (ymax - 0.8).abs() < 1e-12, "{s:?}");
+        }
     }
 }

@@ -107,7 +107,7 @@ fn shallow_pass_leaves_a_missed_strip_that_a_good_pass_clears() {
 fn footprint_check_counts_standing_on_unprocessed_hazard() {
     let m = MachineProfile::default_profile();
     let mut g = grid();
-    let mut fc = FootprintCheck::new(&m);
+    let mut fc = FootprintCheck::with_tolerance(&m, 0.0);
     // on the safe area
     assert!(fc.count(&g, &Pose::new(-3.0, 10.0, 0.0)).ok);
     // rear of the tracks in the hazard, nothing processed
@@ -125,6 +125,11 @@ fn footprint_check_counts_standing_on_unprocessed_hazard() {
     // outside the grid: only the safe polygons count
     assert!(fc.check(&g, &Pose::new(-18.0, 10.0, 0.0)).ok);
     assert!(!fc.check(&g, &Pose::new(-30.0, 10.0, 0.0)).ok);
+    // the default tolerance forgives half a cell, not more
+    let lenient = FootprintCheck::new(&m);
+    assert!(!fc.check(&g, &Pose::new(5.0, 10.13, 0.0)).ok);
+    assert!(lenient.check(&g, &Pose::new(5.0, 10.13, 0.0)).ok);
+    assert!(!lenient.check(&g, &Pose::new(5.0, 10.2, 0.0)).ok);
 }
 
 #[test]

@@ -24,7 +24,9 @@ pub struct TruthRunSummary {
     pub processed_fraction: f64,
     /// Entries into a footprint-rule violation (independent check, every step).
     pub footprint_violations: u64,
-    /// Largest violating area seen at one pose, m².
+    /// The same with no tolerance (every cell under the tracks counts).
+    pub footprint_intrusions_strict: u64,
+    /// Largest violating area seen at one pose (default tolerance), m².
     pub worst_violation_m2: f64,
     /// Largest |cross-track| on processing motions, m.
     pub max_cross_track_m: f64,
@@ -85,12 +87,14 @@ pub fn run_truth_loop(
     let mut grid = ProcessedGrid::new(CoverageConfig::for_machine(m), m, &field.hazard, &field.safe)
         .map_err(|e| invalid(e.to_string()))?;
     let mut check = FootprintCheck::new(m);
+    let mut strict = FootprintCheck::with_tolerance(m, 0.0);
     let mut s = TruthRunSummary {
         finished: false,
         sim_duration_s: 0.0,
         steps: 0,
         processed_fraction: 0.0,
         footprint_violations: 0,
+        footprint_intrusions_strict: 0,
         worst_violation_m2: 0.0,
         max_cross_track_m: 0.0,
         path_length_m: 0.0,
@@ -110,6 +114,7 @@ pub fn run_truth_loop(
         });
         let before = check.violations;
         let v = check.count(&grid, &truth.pose);
+        strict.count(&grid, &truth.pose);
         if check.violations > before && s.first_violations.len() < 20 {
             s.first_violations.push(ViolationRecord {
                 t_s: sim.time_s(),
@@ -144,5 +149,6 @@ pub fn run_truth_loop(
     s.sim_duration_s = sim.time_s();
     s.processed_fraction = grid.progress();
     s.footprint_violations = check.violations;
+    s.footprint_intrusions_strict = strict.violations;
     Ok(s)
 }
