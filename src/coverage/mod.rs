@@ -268,11 +268,11 @@ impl ProcessedGrid {
             Credit::NotMovingForward
         } else if !(s.rotor_rpm >= c.rotor_rpm_min && s.rotor_rpm <= c.rotor_rpm_max) {
             Credit::RotorOutOfBand
-        } else if !(s.depth_m >= c.depth_min_m) {
+        } else if s.depth_m.is_nan() || s.depth_m < c.depth_min_m {
             Credit::TooShallow
-        } else if !(s.speed_mps <= c.speed_max_mps) {
+        } else if s.speed_mps.is_nan() || s.speed_mps > c.speed_max_mps {
             Credit::TooFast
-        } else if !(s.position_sigma_m <= c.sigma_max_m) {
+        } else if s.position_sigma_m.is_nan() || s.position_sigma_m > c.sigma_max_m {
             Credit::PositionUncertain
         } else {
             Credit::Credited

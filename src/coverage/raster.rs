@@ -77,7 +77,7 @@ impl GridFrame {
                 ymax = ymax.max(p.y);
             }
         }
-        if !(ymin <= ymax) {
+        if !ymin.is_finite() || !ymax.is_finite() || ymin > ymax {
             return;
         }
         let cm = self.cell_m;

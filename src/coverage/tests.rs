@@ -65,7 +65,8 @@ fn straight_pass_credits_the_strip() {
 
 #[test]
 fn each_condition_refuses_credit() {
-    let cases: [(fn(&mut ProcessingSample), Credit); 5] = [
+    type Case = (fn(&mut ProcessingSample), Credit);
+    let cases: [Case; 5] = [
         (|s| s.rotor_rpm = 350.0, Credit::RotorOutOfBand),
         (|s| s.depth_m = 0.2, Credit::TooShallow),
         (|s| s.speed_mps = 0.5, Credit::TooFast),

@@ -103,9 +103,9 @@ impl Interlock {
 /// # Units
 /// rpm, metres.
 pub fn check(cfg: &InterlockConfig, rotor_rpm: f64, depth_m: f64) -> Interlock {
-    if !(rotor_rpm >= cfg.rotor_rpm_min) {
+    if rotor_rpm.is_nan() || rotor_rpm < cfg.rotor_rpm_min {
         Interlock::WaitingForRotor
-    } else if !(depth_m >= cfg.depth_target_m - cfg.depth_tolerance_m) {
+    } else if depth_m.is_nan() || depth_m < cfg.depth_target_m - cfg.depth_tolerance_m {
         Interlock::WaitingForDepth
     } else if rotor_rpm < cfg.rotor_rpm_slow {
         Interlock::Slowed

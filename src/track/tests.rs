@@ -3,6 +3,7 @@
 use super::*;
 use crate::field::{Field, SafeSource};
 use crate::geodesy::{Datum, LatLon};
+use crate::machine::MachineProfile;
 use crate::plan::PathKind;
 use crate::sim::{Scenario, SimConfig, SimVehicle, Soil};
 use geo::MultiPolygon;
