@@ -73,8 +73,19 @@ pub fn run_truth_loop(
     dt_s: f64,
     limit_s: f64,
 ) -> Result<TruthRunSummary, SimError> {
+    run_truth_loop_with(field, m, plan, SimConfig::new(m, scenario), dt_s, limit_s)
+}
+
+/// As [`run_truth_loop`] with a full simulator configuration (sensors are switched off).
+pub fn run_truth_loop_with(
+    field: &Field,
+    m: &MachineProfile,
+    plan: &Plan,
+    mut cfg: SimConfig,
+    dt_s: f64,
+    limit_s: f64,
+) -> Result<TruthRunSummary, SimError> {
     let start = plan_start(plan).unwrap_or(Pose::new(0.0, 0.0, 0.0));
-    let mut cfg = SimConfig::new(m, scenario);
     cfg.sensors = false;
     let mut sim = SimVehicle::new(cfg, m, field, start)?;
     let invalid = |what: String| SimError::InvalidScenario {

@@ -47,6 +47,10 @@ pub struct TrackerConfig {
     /// A processing lane is entered with the processing line at most this far past its start,
     /// else the machine first backs up to the start (tool lifted), m. Default 0.01.
     pub entry_tolerance_m: f64,
+    /// A processing lane ends this far past its planned end, so the ground up to the end is
+    /// processed for certain (the next motion may drive over it with the tool lifted), m.
+    /// Default 0.06 (half a grid cell plus braking scatter).
+    pub processing_overrun_m: f64,
     /// Drive lag allowed for in the braking curve, s. Default 0.2.
     pub actuator_lag_s: f64,
     /// Creeping speed near the end of a motion, m/s. Default 0.03.
@@ -79,6 +83,7 @@ impl TrackerConfig {
             pivot_tolerance_rad: 0.004,
             arrive_tolerance_m: 0.02,
             entry_tolerance_m: 0.01,
+            processing_overrun_m: 0.06,
             actuator_lag_s: 0.2,
             min_speed_mps: 0.03,
             clearing_speed_mps: m.clearing_speed_mps,
@@ -114,6 +119,7 @@ impl TrackerConfig {
         c("arrive_tolerance_m", self.arrive_tolerance_m, 1e-3, 1.0)?;
         c("min_speed_mps", self.min_speed_mps, 0.001, 1.0)?;
         c("entry_tolerance_m", self.entry_tolerance_m, 0.0, 0.5)?;
+        c("processing_overrun_m", self.processing_overrun_m, 0.0, 1.0)?;
         c("actuator_lag_s", self.actuator_lag_s, 0.0, 2.0)?;
         for (f, v) in [
             ("clearing_speed_mps", self.clearing_speed_mps),

@@ -187,8 +187,15 @@ impl PathTracker {
                     self.track_pivot_angle(input.pose.yaw_rad);
                     (delta_rad - self.pivot_turned_rad).abs() <= self.cfg.pivot_tolerance_rad
                 }
-                Motion::Straight { from, to, .. } => {
-                    along_segment(from, to, &input.pose).remaining_m <= self.cfg.arrive_tolerance_m
+                Motion::Straight {
+                    from, to, implement, ..
+                } => {
+                    let rem = along_segment(from, to, &input.pose).remaining_m;
+                    if *implement {
+                        rem <= -self.cfg.processing_overrun_m
+                    } else {
+                        rem <= self.cfg.arrive_tolerance_m
+                    }
                 }
                 Motion::Curve { poses, .. } => {
                     let p = along_polyline(poses, &input.pose, &mut self.curve_seg);
@@ -350,7 +357,8 @@ impl PathTracker {
         .clamp(-cfg.max_yaw_rate_rps, cfg.max_yaw_rate_rps);
         let steer = herr;
         // Speed: braking curve to the end, slower when far off heading, interlock.
-        let braking_m = (pp.remaining_m - v_abs * cfg.actuator_lag_s).max(0.0);
+        let overrun = if processing { cfg.processing_overrun_m } else { 0.0 };
+        let braking_m = (pp.remaining_m + overrun - v_abs * cfg.actuator_lag_s).max(0.0);
         let mut target = speed_mps.min((2.0 * 0.8 * cfg.decel_mps2 * braking_m).sqrt());
         target = target.max(cfg.min_speed_mps.min(speed_mps));
         target *= (1.0 - steer.abs() / 0.5).clamp(0.0, 1.0);
