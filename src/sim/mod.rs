@@ -27,7 +27,7 @@ pub mod vehicle;
 pub use gnss::{FixQuality, GnssEpoch};
 pub use mines::{Detonation, DetonationCause, MineKind};
 pub use scenario::{Fault, FaultKind, Scenario, Soil};
-pub use simulator::{SensorOutputs, SimConfig, SimVehicle, StepReport};
+pub use simulator::{SensorOutputs, SimConfig, SimTick, SimVehicle, StepReport};
 
 /// Errors of the simulator's configuration.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

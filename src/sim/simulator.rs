@@ -72,8 +72,21 @@ pub struct SensorOutputs {
     pub detonations: Vec<Detonation>,
 }
 
+/// One step's news for a host that cannot reach the simulator directly (it runs inside
+/// `VehicleEcu` behind the pty thread): sent through the tap set with [`SimVehicle::set_tap`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct SimTick {
+    /// Simulated time after the step, s.
+    pub t_s: f64,
+    pub truth: VehicleTruth,
+    pub implement: ImplementState,
+    /// GNSS epochs, gyro samples and detonations of the step.
+    pub outputs: SensorOutputs,
+}
+
 /// The simulated machine.
 pub struct SimVehicle {
+    tap: Option<std::sync::mpsc::Sender<SimTick>>,
     cfg: SimConfig,
     body: Body,
     rng: ChaCha8Rng,
@@ -118,6 +131,7 @@ impl SimVehicle {
         let vehicle = TrackedVehicle::new(cfg.vehicle.clone(), start, s.soil, s.slope_deg, s.slope_downhill_rad);
         let body = Body::new(m);
         Ok(Self {
+            tap: None,
             line: body.implement_at(&start),
             body,
             implement: Implement::new(cfg.implement.clone()),
@@ -158,6 +172,13 @@ impl SimVehicle {
 
     pub fn config(&self) -> &SimConfig {
         &self.cfg
+    }
+
+    /// After every [`VehicleModel::step`] (the ECU's steps), send a [`SimTick`] with the step's
+    /// outputs through `tx` instead of keeping them for [`SimVehicle::take_outputs`]. The tap is
+    /// dropped when the receiver is gone.
+    pub fn set_tap(&mut self, tx: std::sync::mpsc::Sender<SimTick>) {
+        self.tap = Some(tx);
     }
 
     /// Sensor output and detonations since the last call.
@@ -272,7 +293,18 @@ impl SimVehicle {
 
 impl VehicleModel for SimVehicle {
     fn step(&mut self, demand: &ActuatorDemand, dt: Duration) {
-        SimVehicle::step(self, demand, dt.as_secs_f64());
+        let r = SimVehicle::step(self, demand, dt.as_secs_f64());
+        if let Some(tx) = &self.tap {
+            let tick = SimTick {
+                t_s: r.t_s,
+                truth: r.truth,
+                implement: r.implement,
+                outputs: std::mem::take(&mut self.outputs),
+            };
+            if tx.send(tick).is_err() {
+                self.tap = None;
+            }
+        }
     }
 
     fn state(&self) -> VehicleState {
@@ -454,5 +486,22 @@ mod tests {
             "{:?}",
             speeds.last()
         );
+    }
+
+    #[test]
+    fn tap_hands_out_every_step_behind_the_ecu() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut s = sim(Scenario::quiet(1));
+        s.set_tap(tx);
+        let mut ecu = VehicleEcu::new(EcuConfig::default(), s, Duration::ZERO);
+        for i in 1..=200 {
+            ecu.step(Duration::from_millis(10 * i));
+        }
+        let ticks: Vec<SimTick> = rx.try_iter().collect();
+        assert_eq!(ticks.len(), 199, "the first ECU step only starts the clock");
+        assert!((ticks.last().unwrap().t_s - 1.99).abs() < 1e-9);
+        let epochs: usize = ticks.iter().map(|t| t.outputs.gnss.len()).sum();
+        assert!((19..=20).contains(&epochs), "10 Hz for 2 s less the latency: {epochs}");
+        assert!(ecu.model_mut().take_outputs().gnss.is_empty());
     }
 }
