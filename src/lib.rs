@@ -11,6 +11,7 @@
 //! - `ros-doc-only`: the same code against r2r's doc-only bindings, so it type-checks anywhere.
 
 pub mod can;
+pub mod coverage;
 pub mod field;
 pub mod geodesy;
 pub mod machine;
@@ -18,3 +19,5 @@ pub mod mission;
 pub mod plan;
 pub mod record;
 pub mod runtime;
+pub mod sim;
+pub mod track;
