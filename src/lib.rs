@@ -5,6 +5,9 @@
 //! (`footprint(pose) ⊆ safe ∪ processed_so_far`), [`geodesy`] is the only place where WGS84 and
 //! the local ENU frame meet. [`can`] talks to the vehicle: the DBC-described protocol, the SLCAN
 //! bridge behind the [`can::link::VehicleLink`] trait, and a simulated adapter + ECU on a pty.
+//! [`mission`] is the state machine, pre-flight checks and safety supervisor (decisions as
+//! data), [`record`] the clearance record in SQLite, [`runtime`] the in-process host of
+//! `demine sim` that wires everything together in simulated time.
 //!
 //! # Features
 //! - `ros`: the ROS 2 nodes (r2r); needs a sourced ROS 2 Jazzy install to build.
