@@ -32,6 +32,7 @@ pub mod pose;
 pub mod rule;
 pub mod scan;
 pub mod site;
+pub mod transit;
 
 use crate::field::Field;
 use crate::machine::MachineProfile;
@@ -173,9 +174,12 @@ pub fn plan(field: &Field, m: &MachineProfile, cfg: &PlanConfig) -> Result<Plan,
         .map(|a| a.axis_rad + std::f64::consts::FRAC_PI_2)
         .collect();
     let ranked = angle::rank(&site, m, cfg.angle_step_deg, &extra);
+    // With safe ground all around, lanes turn outside and a headland only costs time.
+    let surrounded = site.safe_border_fraction() >= 0.98;
     let mut jobs: Vec<(Strategy, f64)> = Vec::new();
     for &s in &cfg.strategies {
         match s {
+            Strategy::HeadlandFirst if surrounded => {}
             Strategy::AccessSpine => {
                 if let Some(a) = &access {
                     jobs.push((s, a.axis_rad + std::f64::consts::FRAC_PI_2));
