@@ -3,7 +3,8 @@
 //! The parts follow the data flow of `DESIGN.md`: [`field`] and [`machine`] are the inputs,
 //! [`plan`] turns them into a clearance plan that keeps the footprint rule
 //! (`footprint(pose) ⊆ safe ∪ processed_so_far`), [`geodesy`] is the only place where WGS84 and
-//! the local ENU frame meet.
+//! the local ENU frame meet. [`gnss`] reads receivers (NMEA 0183) and [`localize`] fuses GNSS with
+//! track odometry into the pose and its quality verdict.
 //!
 //! # Features
 //! - `ros`: the ROS 2 nodes (r2r); needs a sourced ROS 2 Jazzy install to build.
@@ -11,5 +12,7 @@
 
 pub mod field;
 pub mod geodesy;
+pub mod gnss;
+pub mod localize;
 pub mod machine;
 pub mod plan;
