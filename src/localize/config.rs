@@ -42,13 +42,13 @@ pub struct ProcessNoise {
     pub accel_m2ps3: f64,
     /// Yaw acceleration spectral density, (rad/s²)²/Hz. Default 4e-4.
     pub yaw_accel_rad2ps3: f64,
-    /// Position random walk along the track (ground irregularities), m²/s. Default 2.5e-6.
+    /// Position random walk along the track (ground irregularities), m²/s. Default 1e-6.
     pub along_track_m2ps: f64,
-    /// Position random walk across the track (lateral skid), m²/s. Default 1e-5.
+    /// Position random walk across the track (lateral skid), m²/s. Default 5e-6.
     pub cross_track_m2ps: f64,
     /// Yaw random walk (unmodelled heading disturbances), rad²/s. Default 1e-7.
     pub yaw_rad2ps: f64,
-    /// Odometry-scale random walk (slip changing with soil), 1/s. Default 1e-5.
+    /// Odometry-scale random walk (slip changing with soil), 1/s. Default 5e-5.
     pub odometry_scale_per_s: f64,
     /// Turn-scale random walk (track ICR changing with soil), 1/s. Default 1e-4.
     pub turn_scale_per_s: f64,
@@ -61,10 +61,10 @@ impl Default for ProcessNoise {
         Self {
             accel_m2ps3: 0.0025,
             yaw_accel_rad2ps3: 4e-4,
-            along_track_m2ps: 2.5e-6,
-            cross_track_m2ps: 1e-5,
+            along_track_m2ps: 1e-6,
+            cross_track_m2ps: 5e-6,
             yaw_rad2ps: 1e-7,
-            odometry_scale_per_s: 1e-5,
+            odometry_scale_per_s: 5e-5,
             turn_scale_per_s: 1e-4,
             gyro_bias_rad2ps3: 1e-12,
         }
@@ -179,9 +179,12 @@ pub struct AlignmentConfig {
     pub min_baseline_m: f64,
     /// Largest acceptable 1σ of that heading, radians. Default 0.1.
     pub max_yaw_sigma_rad: f64,
-    /// Odometry yaw change that restarts the alignment baseline (the path was not straight), radians.
-    /// Default 0.05.
+    /// Net odometry/gyro yaw change that restarts the alignment baseline (the path was not straight),
+    /// radians. Default 0.1.
     pub max_turn_rad: f64,
+    /// Yaw rates below this do not count as turning during alignment (steering wobble, gyro bias),
+    /// rad/s (≥ 0). Default 0.02.
+    pub turn_rate_deadband_rps: f64,
     /// Initial 1σ of the odometry scale (track speed / ground speed). Default 0.15.
     pub odometry_scale_sigma: f64,
     /// Initial 1σ of the turn scale (track differential / yaw rate). Default 0.5.
@@ -195,7 +198,8 @@ impl Default for AlignmentConfig {
         Self {
             min_baseline_m: 1.5,
             max_yaw_sigma_rad: 0.1,
-            max_turn_rad: 0.05,
+            max_turn_rad: 0.1,
+            turn_rate_deadband_rps: 0.02,
             odometry_scale_sigma: 0.15,
             turn_scale_sigma: 0.5,
             gyro_bias_sigma_rps: 0.005,
@@ -244,7 +248,7 @@ impl LocalizerConfig {
     /// Check every value; the first invalid one is the error.
     pub fn validate(self) -> Result<Self, LocalizeError> {
         let c = &self;
-        let checks: [(&'static str, f64, bool); 32] = [
+        let checks: &[(&'static str, f64, bool)] = &[
             (
                 "vehicle.track_gauge_m",
                 c.vehicle.track_gauge_m,
@@ -383,6 +387,11 @@ impl LocalizerConfig {
                 c.alignment.max_turn_rad > 0.0,
             ),
             (
+                "alignment.turn_rate_deadband_rps",
+                c.alignment.turn_rate_deadband_rps,
+                c.alignment.turn_rate_deadband_rps >= 0.0,
+            ),
+            (
                 "history_window_s",
                 c.history_window_s,
                 (0.0..=60.0).contains(&c.history_window_s),
@@ -394,7 +403,7 @@ impl LocalizerConfig {
             ),
             ("outage_after_s", c.outage_after_s, c.outage_after_s > 0.0),
         ];
-        for (field, value, ok) in checks {
+        for &(field, value, ok) in checks {
             if !ok || !value.is_finite() {
                 return Err(LocalizeError::InvalidConfig {
                     field,

@@ -81,7 +81,7 @@ struct Aligner {
     last_odometry: Option<OdometrySample>,
     /// Odometry distance since the anchor, metres (negative reversing, uncorrected for slip).
     odometry_distance_m: f64,
-    /// Absolute yaw change since the anchor from odometry/gyro, radians.
+    /// Net yaw change since the anchor from odometry/gyro, radians.
     turn_rad: f64,
 }
 
@@ -125,6 +125,7 @@ pub struct Core {
     aligner: Aligner,
     streak: RejectionStreak,
     last_fix_s: Option<f64>,
+    last_rtk_fixed_s: Option<f64>,
     in_outage: bool,
     quality: Quality,
     pub(crate) stats: LocalizerStats,
@@ -137,6 +138,7 @@ impl Default for Core {
             aligner: Aligner::default(),
             streak: RejectionStreak::default(),
             last_fix_s: None,
+            last_rtk_fixed_s: None,
             in_outage: false,
             quality: Quality::Lost,
             stats: LocalizerStats::default(),
@@ -216,8 +218,11 @@ impl Core {
                 .yaw_rate_rps
                 .unwrap_or((prev.right_track_mps - prev.left_track_mps) / cfg.vehicle.track_gauge_m);
             a.odometry_distance_m += mean * dt;
-            a.turn_rad += rate.abs() * dt;
-            if a.turn_rad > cfg.alignment.max_turn_rad {
+            // Steering wobble and gyro bias stay under the deadband; pivots and turns do not.
+            if rate.abs() > cfg.alignment.turn_rate_deadband_rps {
+                a.turn_rad += rate * dt;
+            }
+            if a.turn_rad.abs() > cfg.alignment.max_turn_rad {
                 // Not a straight baseline: start again from the latest fix.
                 a.anchor = a.last_fix;
                 a.odometry_distance_m = 0.0;
@@ -262,7 +267,7 @@ impl Core {
         if inn.mahalanobis_sq <= gate {
             ekf.apply(&m, &inn);
             self.streak = RejectionStreak::default();
-            self.accept_fix(t, events);
+            self.accept_fix(t, f.fix_type, events);
             return;
         }
         let fix_var = 0.5 * f.r_m2.trace();
@@ -314,11 +319,14 @@ impl Core {
             rejected_fixes,
             jump_m: jump.norm(),
         });
-        self.accept_fix(t, events);
+        self.accept_fix(t, f.fix_type, events);
     }
 
-    fn accept_fix(&mut self, t: f64, events: &mut Vec<LocalizeEvent>) {
+    fn accept_fix(&mut self, t: f64, fix_type: FixType, events: &mut Vec<LocalizeEvent>) {
         self.stats.fixes_used += 1;
+        if fix_type == FixType::RtkFixed {
+            self.last_rtk_fixed_s = Some(t);
+        }
         if self.in_outage {
             self.in_outage = false;
             let duration_s = t - self.last_fix_s.unwrap_or(t);
@@ -359,10 +367,12 @@ impl Core {
             reject(events, f.unix_time_s, MeasurementKind::Fix, RejectReason::Aligning);
             return;
         }
-        let mut yaw = dn.atan2(de);
+        // On an arc the final heading is the chord's plus half the turn.
+        let mut yaw = dn.atan2(de) + 0.5 * a.turn_rad;
         if odo < 0.0 {
             yaw = wrap_angle_rad(yaw + std::f64::consts::PI);
         }
+        let sigma_yaw = sigma_yaw.hypot(0.25 * a.turn_rad);
         let odometry_scale = if a.last_odometry.is_some() {
             (odo.abs() / d).clamp(0.8, 1.5)
         } else {
@@ -374,7 +384,7 @@ impl Core {
             yaw_source: YawSource::FixBaseline,
             sigma_yaw_rad: sigma_yaw,
         });
-        self.accept_fix(f.unix_time_s, events);
+        self.accept_fix(f.unix_time_s, f.fix_type, events);
     }
 
     /// Start the filter at fix `f` with the given yaw.
@@ -441,7 +451,7 @@ impl Core {
                 yaw_source: YawSource::DualAntenna,
                 sigma_yaw_rad: sigma,
             });
-            self.accept_fix(f.unix_time_s, events);
+            self.accept_fix(f.unix_time_s, f.fix_type, events);
             return;
         };
         ekf.predict_to(t, cfg.max_predict_step_s, &cfg.process);
@@ -512,6 +522,7 @@ impl Core {
             .sqrt();
         let sigma_yaw_rad = e.p[(idx::YAW, idx::YAW)].max(0.0).sqrt();
         let since_fix_s = self.last_fix_s.map_or(f64::INFINITY, |l| (e.t_s - l).max(0.0));
+        let since_rtk_fixed_s = self.last_rtk_fixed_s.map_or(f64::INFINITY, |l| (e.t_s - l).max(0.0));
         let k = e.x[idx::ODO_SCALE];
         Estimate {
             unix_time_s: e.t_s,
@@ -529,7 +540,9 @@ impl Core {
             sigma_h_m,
             sigma_yaw_rad,
             since_fix_s,
-            quality: cfg.quality.classify(sigma_h_m, sigma_yaw_rad, since_fix_s),
+            quality: cfg
+                .quality
+                .classify(sigma_h_m, sigma_yaw_rad, since_fix_s, since_rtk_fixed_s),
         }
     }
 }

@@ -13,6 +13,7 @@
 pub mod config;
 pub mod core;
 pub mod ekf;
+pub mod evaluate;
 pub mod localizer;
 pub mod output;
 pub mod quality;

@@ -43,6 +43,10 @@ pub struct QualityThresholds {
     /// `Good` needs an accepted fix within this many seconds (dead reckoning is trusted this long).
     /// Default 5.
     pub good_max_dead_reckoning_s: f64,
+    /// `Good` also needs an accepted RTK-fixed fix within `good_max_dead_reckoning_s`: float, DGPS and
+    /// single-point errors are correlated over minutes, so averaging them down is not trusted for
+    /// crediting ground (domain §5.4: RTK fixed, or float bridged for ≤ 5 s). Default true.
+    pub good_requires_rtk_fixed: bool,
     /// Above this horizontal sigma the position is `Lost`, metres. Default 0.5.
     pub degraded_max_sigma_h_m: f64,
     /// Without an accepted fix for longer than this the position is `Lost`, seconds. Default 120.
@@ -55,6 +59,7 @@ impl Default for QualityThresholds {
             good_max_sigma_h_m: 0.10,
             good_max_sigma_yaw_rad: 0.035,
             good_max_dead_reckoning_s: 5.0,
+            good_requires_rtk_fixed: true,
             degraded_max_sigma_h_m: 0.5,
             degraded_max_dead_reckoning_s: 120.0,
         }
@@ -97,14 +102,17 @@ impl QualityThresholds {
     /// The verdict for an estimate.
     ///
     /// # Units
-    /// `sigma_h_m` metres, `sigma_yaw_rad` radians, `since_fix_s` seconds since the last accepted fix.
-    pub fn classify(&self, sigma_h_m: f64, sigma_yaw_rad: f64, since_fix_s: f64) -> Quality {
+    /// `sigma_h_m` metres, `sigma_yaw_rad` radians, `since_fix_s` seconds since the last accepted fix,
+    /// `since_rtk_fixed_s` seconds since the last accepted RTK-fixed fix (∞ if none).
+    pub fn classify(&self, sigma_h_m: f64, sigma_yaw_rad: f64, since_fix_s: f64, since_rtk_fixed_s: f64) -> Quality {
         if !(sigma_h_m.is_finite() && sigma_yaw_rad.is_finite() && since_fix_s.is_finite()) {
             return Quality::Lost;
         }
+        let rtk_ok = !self.good_requires_rtk_fixed || since_rtk_fixed_s <= self.good_max_dead_reckoning_s;
         if sigma_h_m <= self.good_max_sigma_h_m
             && sigma_yaw_rad <= self.good_max_sigma_yaw_rad
             && since_fix_s <= self.good_max_dead_reckoning_s
+            && rtk_ok
         {
             Quality::Good
         } else if sigma_h_m <= self.degraded_max_sigma_h_m && since_fix_s <= self.degraded_max_dead_reckoning_s {
@@ -123,17 +131,19 @@ mod tests {
     fn verdict_table() {
         let q = QualityThresholds::default();
         let cases = [
-            (0.02, 0.01, 0.1, Quality::Good),
-            (0.10, 0.01, 0.1, Quality::Good),
-            (0.11, 0.01, 0.1, Quality::Degraded),
-            (0.02, 0.05, 0.1, Quality::Degraded),
-            (0.02, 0.01, 6.0, Quality::Degraded),
-            (0.6, 0.01, 0.1, Quality::Lost),
-            (0.2, 0.01, 200.0, Quality::Lost),
-            (f64::NAN, 0.01, 0.1, Quality::Lost),
+            (0.02, 0.01, 0.1, 0.1, Quality::Good),
+            (0.10, 0.01, 0.1, 4.0, Quality::Good),
+            (0.05, 0.01, 0.1, 6.0, Quality::Degraded),
+            (0.05, 0.01, 0.1, f64::INFINITY, Quality::Degraded),
+            (0.11, 0.01, 0.1, 0.1, Quality::Degraded),
+            (0.02, 0.05, 0.1, 0.1, Quality::Degraded),
+            (0.02, 0.01, 6.0, 6.0, Quality::Degraded),
+            (0.6, 0.01, 0.1, 0.1, Quality::Lost),
+            (0.2, 0.01, 200.0, 200.0, Quality::Lost),
+            (f64::NAN, 0.01, 0.1, 0.1, Quality::Lost),
         ];
-        for (s, y, t, want) in cases {
-            assert_eq!(q.classify(s, y, t), want, "{s} {y} {t}");
+        for (s, y, t, r, want) in cases {
+            assert_eq!(q.classify(s, y, t, r), want, "{s} {y} {t} {r}");
         }
     }
 

@@ -13,6 +13,7 @@ use rand_distr::{Distribution, StandardNormal};
 use crate::geodesy::{Datum, LatLon};
 use crate::gnss::nmea::{Gga, Gst, Hdt, NmeaDate, Rmc, Sentence, Talker};
 use crate::gnss::{FixType, GnssFix, GnssHeading, HorizontalCovariance};
+use crate::localize::config::LocalizerConfig;
 use crate::localize::core::OdometrySample;
 use crate::localize::wrap_angle_rad;
 
@@ -65,6 +66,12 @@ pub struct ScenarioConfig {
     pub slip_change_tau_s: f64,
     /// True turn scale (track differential / yaw rate). Default 1.4.
     pub turn_scale: f64,
+    /// Track gauge, centre to centre, metres. Default 1.8.
+    pub track_gauge_m: f64,
+    /// Lateral skid: sideways ground speed as a Gauss-Markov process, 1σ m/s and correlation time
+    /// (s). Default 0.001, 5.
+    pub lateral_skid_mps: f64,
+    pub lateral_skid_tau_s: f64,
     /// Track-speed sensor noise, 1σ m/s. Default 0.003.
     pub track_noise_mps: f64,
     /// Gyro: `Some((bias_rps, noise_rps))`. Default bias 0.05 °/s, noise 0.01 °/s/√Hz at 10 Hz.
@@ -104,6 +111,9 @@ impl Default for ScenarioConfig {
             slip_wander_tau_s: 30.0,
             slip_change_tau_s: 10.0,
             turn_scale: 1.4,
+            track_gauge_m: 1.8,
+            lateral_skid_mps: 0.001,
+            lateral_skid_tau_s: 5.0,
             track_noise_mps: 0.003,
             gyro: Some((0.05f64.to_radians(), 0.01f64.to_radians() * 10f64.sqrt())),
             odometry_rate_hz: 10.0,
@@ -189,6 +199,15 @@ fn normal(rng: &mut ChaCha8Rng) -> f64 {
 }
 
 impl ScenarioConfig {
+    /// The estimator's reference config with this scenario's vehicle geometry.
+    pub fn localizer_config(&self) -> LocalizerConfig {
+        let mut c = LocalizerConfig::default();
+        c.vehicle.track_gauge_m = self.track_gauge_m;
+        c.vehicle.antenna_forward_m = self.antenna_m.0;
+        c.vehicle.antenna_left_m = self.antenna_m.1;
+        c
+    }
+
     /// GNSS behaviour at `rel_s` seconds from the start.
     fn gnss_at(&self, rel_s: f64) -> (Option<(FixType, f64)>, (f64, f64)) {
         let mut mode = Some((self.fix_type, self.gnss_sigma_m));
@@ -212,13 +231,14 @@ impl ScenarioConfig {
         let steps = (self.duration_s / SIM_DT_S).round() as u64;
         let odo_every = ((1.0 / self.odometry_rate_hz) / SIM_DT_S).round().max(1.0) as u64;
         let gnss_every = ((1.0 / self.gnss_rate_hz) / SIM_DT_S).round().max(1.0) as u64;
-        let (mut e, mut n, mut yaw) = (0.0f64, 0.0f64, std::f64::consts::FRAC_PI_2 * 0.0 + 0.3);
+        let (mut e, mut n, mut yaw) = (0.0f64, 0.0f64, 0.3);
         let (mut v, mut w) = (0.0f64, 0.0f64);
         let mut distance = 0.0;
         let mut seg_index = 0usize;
         let mut seg_progress = 0.0f64;
         let mut slip = self.lane_slips.first().copied().unwrap_or(0.05);
         let mut wander = 0.0f64;
+        let mut skid = 0.0f64;
         let mut truth = Vec::new();
         let mut arrivals = Vec::new();
         let accel = 0.05;
@@ -237,6 +257,8 @@ impl ScenarioConfig {
             let phi = (-SIM_DT_S / self.slip_wander_tau_s).exp();
             wander = wander * phi + self.slip_wander * (1.0 - phi * phi).sqrt() * normal(&mut rng);
             let true_slip = (slip + wander).clamp(0.0, 0.5);
+            let phi = (-SIM_DT_S / self.lateral_skid_tau_s).exp();
+            skid = skid * phi + self.lateral_skid_mps * (1.0 - phi * phi).sqrt() * normal(&mut rng);
 
             if step % odo_every == 0 {
                 truth.push(TruthSample {
@@ -250,7 +272,7 @@ impl ScenarioConfig {
                 });
                 let k = 1.0 / (1.0 - true_slip);
                 let mean = v * k;
-                let diff = w * self.turn_scale * 0.5 * 1.8;
+                let diff = w * self.turn_scale * 0.5 * self.track_gauge_m;
                 let left = mean - diff + self.track_noise_mps * normal(&mut rng);
                 let right = mean + diff + self.track_noise_mps * normal(&mut rng);
                 let gyro = self.gyro.map(|(bias, noise)| w + bias + noise * normal(&mut rng));
@@ -332,8 +354,8 @@ impl ScenarioConfig {
             v += dv;
             w = w_cmd;
             let yaw_mid = yaw + 0.5 * w * SIM_DT_S;
-            e += v * yaw_mid.cos() * SIM_DT_S;
-            n += v * yaw_mid.sin() * SIM_DT_S;
+            e += (v * yaw_mid.cos() - skid * yaw_mid.sin()) * SIM_DT_S;
+            n += (v * yaw_mid.sin() + skid * yaw_mid.cos()) * SIM_DT_S;
             yaw = wrap_angle_rad(yaw + w * SIM_DT_S);
             distance += v.abs() * SIM_DT_S;
             seg_progress += match seg {
