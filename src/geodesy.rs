@@ -24,7 +24,11 @@ pub struct LatLon {
 
 impl LatLon {
     pub fn new(lat_deg: f64, lon_deg: f64) -> Self {
-        Self { lat_deg, lon_deg, alt_m: 0.0 }
+        Self {
+            lat_deg,
+            lon_deg,
+            alt_m: 0.0,
+        }
     }
 
     /// True when both angles are finite and inside their ranges (|lat| ≤ 90, |lon| ≤ 180).
@@ -48,7 +52,11 @@ pub struct Enu {
 
 impl Enu {
     pub fn new(east_m: f64, north_m: f64) -> Self {
-        Self { east_m, north_m, up_m: 0.0 }
+        Self {
+            east_m,
+            north_m,
+            up_m: 0.0,
+        }
     }
 }
 
@@ -97,7 +105,11 @@ impl From<Ecef> for LatLon {
             }
             lat = next;
         }
-        LatLon { lat_deg: lat.to_degrees(), lon_deg: lon.to_degrees(), alt_m: alt }
+        LatLon {
+            lat_deg: lat.to_degrees(),
+            lon_deg: lon.to_degrees(),
+            alt_m: alt,
+        }
     }
 }
 
@@ -116,7 +128,11 @@ impl Datum {
     fn rotation(&self) -> [[f64; 3]; 3] {
         let (slat, clat) = self.origin.lat_deg.to_radians().sin_cos();
         let (slon, clon) = self.origin.lon_deg.to_radians().sin_cos();
-        [[-slon, clon, 0.0], [-slat * clon, -slat * slon, clat], [clat * clon, clat * slon, slat]]
+        [
+            [-slon, clon, 0.0],
+            [-slat * clon, -slat * slon, clat],
+            [clat * clon, clat * slon, slat],
+        ]
     }
 
     /// WGS84 → local ENU.
@@ -126,7 +142,11 @@ impl Datum {
         let d = [q.x_m - o.x_m, q.y_m - o.y_m, q.z_m - o.z_m];
         let r = self.rotation();
         let dot = |row: [f64; 3]| row[0] * d[0] + row[1] * d[1] + row[2] * d[2];
-        Enu { east_m: dot(r[0]), north_m: dot(r[1]), up_m: dot(r[2]) }
+        Enu {
+            east_m: dot(r[0]),
+            north_m: dot(r[1]),
+            up_m: dot(r[2]),
+        }
     }
 
     /// Local ENU → WGS84.
@@ -135,7 +155,11 @@ impl Datum {
         let r = self.rotation();
         let v = [p.east_m, p.north_m, p.up_m];
         let col = |i: usize| r[0][i] * v[0] + r[1][i] * v[1] + r[2][i] * v[2];
-        LatLon::from(Ecef { x_m: o.x_m + col(0), y_m: o.y_m + col(1), z_m: o.z_m + col(2) })
+        LatLon::from(Ecef {
+            x_m: o.x_m + col(0),
+            y_m: o.y_m + col(1),
+            z_m: o.z_m + col(2),
+        })
     }
 
     /// Local ENU → WGS84 for a point on the tangent plane that lies on the ellipsoid surface
@@ -144,18 +168,32 @@ impl Datum {
     pub fn to_latlon_2d(&self, east_m: f64, north_m: f64) -> LatLon {
         // Two fixed-point steps put the point on the ellipsoid at the datum's height.
         let mut up = 0.0;
-        let mut ll = self.to_latlon(Enu { east_m, north_m, up_m: up });
+        let mut ll = self.to_latlon(Enu {
+            east_m,
+            north_m,
+            up_m: up,
+        });
         for _ in 0..3 {
             up -= ll.alt_m - self.origin.alt_m;
-            ll = self.to_latlon(Enu { east_m, north_m, up_m: up });
+            ll = self.to_latlon(Enu {
+                east_m,
+                north_m,
+                up_m: up,
+            });
         }
-        LatLon { alt_m: self.origin.alt_m, ..ll }
+        LatLon {
+            alt_m: self.origin.alt_m,
+            ..ll
+        }
     }
 
     /// WGS84 → local ENU on the surface (height ignored): the east/north of [`Datum::to_enu`] for the
     /// point at the datum's height.
     pub fn to_enu_2d(&self, p: LatLon) -> (f64, f64) {
-        let e = self.to_enu(LatLon { alt_m: self.origin.alt_m, ..p });
+        let e = self.to_enu(LatLon {
+            alt_m: self.origin.alt_m,
+            ..p
+        });
         (e.east_m, e.north_m)
     }
 }

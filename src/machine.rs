@@ -21,7 +21,12 @@ pub enum MachineError {
     #[error("{path}: not a machine profile: {source}")]
     Yaml { path: String, source: serde_norway::Error },
     #[error("{path}: field `{field}` = {value}: {why}")]
-    Invalid { path: String, field: &'static str, value: String, why: String },
+    Invalid {
+        path: String,
+        field: &'static str,
+        value: String,
+        why: String,
+    },
 }
 
 /// The kind of ground-processing tool.
@@ -78,14 +83,21 @@ pub struct MachineProfile {
 }
 
 fn invalid(path: &str, field: &'static str, value: impl std::fmt::Debug, why: impl Into<String>) -> MachineError {
-    MachineError::Invalid { path: path.to_string(), field, value: format!("{value:?}"), why: why.into() }
+    MachineError::Invalid {
+        path: path.to_string(),
+        field,
+        value: format!("{value:?}"),
+        why: why.into(),
+    }
 }
 
 impl MachineProfile {
     /// Parse and validate a profile. `path` only names the source in errors.
     pub fn from_yaml(text: &str, path: &str) -> Result<Self, MachineError> {
-        let p: MachineProfile =
-            serde_norway::from_str(text).map_err(|source| MachineError::Yaml { path: path.into(), source })?;
+        let p: MachineProfile = serde_norway::from_str(text).map_err(|source| MachineError::Yaml {
+            path: path.into(),
+            source,
+        })?;
         p.validate(path)?;
         Ok(p)
     }
@@ -93,7 +105,10 @@ impl MachineProfile {
     /// Load a profile file.
     pub fn load(path: &Path) -> Result<Self, MachineError> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| MachineError::Io { path: name.clone(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| MachineError::Io {
+            path: name.clone(),
+            source,
+        })?;
         Self::from_yaml(&text, &name)
     }
 
@@ -111,7 +126,12 @@ impl MachineProfile {
             Ok(())
         };
         pos("working_width_m", self.working_width_m, 0.5, 6.0)?;
-        pos("lane_overlap_m", self.lane_overlap_m, 0.0, self.working_width_m / 2.0 - 1e-9)?;
+        pos(
+            "lane_overlap_m",
+            self.lane_overlap_m,
+            0.0,
+            self.working_width_m / 2.0 - 1e-9,
+        )?;
         pos("track_gauge_m", self.track_gauge_m, 0.3, 6.0)?;
         pos("min_turn_radius_m", self.min_turn_radius_m, 0.0, 50.0)?;
         pos("clearing_speed_mps", self.clearing_speed_mps, 0.01, 2.0)?;
@@ -126,22 +146,47 @@ impl MachineProfile {
         pos("obstacle_clearance_m", self.obstacle_clearance_m, 0.0, 10.0)?;
 
         if self.footprint_m.len() < 3 {
-            return Err(invalid(path, "footprint_m", &self.footprint_m, "needs at least 3 vertices"));
+            return Err(invalid(
+                path,
+                "footprint_m",
+                &self.footprint_m,
+                "needs at least 3 vertices",
+            ));
         }
         if self.footprint_m.iter().flatten().any(|v| !v.is_finite()) {
-            return Err(invalid(path, "footprint_m", &self.footprint_m, "coordinates must be finite"));
+            return Err(invalid(
+                path,
+                "footprint_m",
+                &self.footprint_m,
+                "coordinates must be finite",
+            ));
         }
         let fp = self.footprint();
         use geo::{Area, BoundingRect, Validation};
         if fp.unsigned_area() < 0.01 || !fp.is_valid() {
-            return Err(invalid(path, "footprint_m", &self.footprint_m, "must be a simple polygon with positive area"));
+            return Err(invalid(
+                path,
+                "footprint_m",
+                &self.footprint_m,
+                "must be a simple polygon with positive area",
+            ));
         }
         let [[xa, ya], [xb, yb]] = self.implement_m;
         if ![xa, ya, xb, yb].iter().all(|v| v.is_finite()) {
-            return Err(invalid(path, "implement_m", self.implement_m, "coordinates must be finite"));
+            return Err(invalid(
+                path,
+                "implement_m",
+                self.implement_m,
+                "coordinates must be finite",
+            ));
         }
         if (xa - xb).abs() > 1e-6 {
-            return Err(invalid(path, "implement_m", self.implement_m, "the processing line must be perpendicular to x (both ends at the same x)"));
+            return Err(invalid(
+                path,
+                "implement_m",
+                self.implement_m,
+                "the processing line must be perpendicular to x (both ends at the same x)",
+            ));
         }
         let line_len = (yb - ya).abs();
         if (line_len - self.working_width_m).abs() > 0.01 {
@@ -172,11 +217,19 @@ impl MachineProfile {
                 path,
                 "implement_m",
                 self.implement_m,
-                format!("the processing line (x = {xa:.3} m) must lie ahead of the footprint (front at x = {:.3} m)", bb.max().x),
+                format!(
+                    "the processing line (x = {xa:.3} m) must lie ahead of the footprint (front at x = {:.3} m)",
+                    bb.max().x
+                ),
             ));
         }
         if self.track_gauge_m > bb.height() {
-            return Err(invalid(path, "track_gauge_m", self.track_gauge_m, format!("wider than the footprint span {:.3} m", bb.height())));
+            return Err(invalid(
+                path,
+                "track_gauge_m",
+                self.track_gauge_m,
+                format!("wider than the footprint span {:.3} m", bb.height()),
+            ));
         }
         Ok(())
     }
@@ -188,7 +241,10 @@ impl MachineProfile {
 
     /// The footprint as a polygon in base_link.
     pub fn footprint(&self) -> geo::Polygon<f64> {
-        geo::Polygon::new(geo::LineString::from(self.footprint_m.iter().map(|p| (p[0], p[1])).collect::<Vec<_>>()), vec![])
+        geo::Polygon::new(
+            geo::LineString::from(self.footprint_m.iter().map(|p| (p[0], p[1])).collect::<Vec<_>>()),
+            vec![],
+        )
     }
 
     /// x of the processing line in base_link, metres.
@@ -232,7 +288,10 @@ mod tests {
     fn footprint_wider_than_implement_is_refused() {
         let e = edit(|p| p.footprint_m = vec![[-1.5, -1.2], [1.0, -1.2], [1.0, 1.2], [-1.5, 1.2]]).unwrap_err();
         let s = e.to_string();
-        assert!(s.contains("test.yaml") && s.contains("footprint_m") && s.contains("unprocessed"), "{s}");
+        assert!(
+            s.contains("test.yaml") && s.contains("footprint_m") && s.contains("unprocessed"),
+            "{s}"
+        );
     }
 
     #[test]
@@ -250,10 +309,22 @@ mod tests {
     #[test]
     fn bad_numbers_are_named() {
         for (field, f) in [
-            ("lane_overlap_m", Box::new(|p: &mut MachineProfile| p.lane_overlap_m = -0.1) as Box<dyn FnOnce(&mut MachineProfile)>),
-            ("clearing_speed_mps", Box::new(|p: &mut MachineProfile| p.clearing_speed_mps = f64::NAN)),
-            ("rotor_rpm_min", Box::new(|p: &mut MachineProfile| p.rotor_rpm_min = p.rotor_rpm_target + 1.0)),
-            ("footprint_m", Box::new(|p: &mut MachineProfile| p.footprint_m.truncate(2))),
+            (
+                "lane_overlap_m",
+                Box::new(|p: &mut MachineProfile| p.lane_overlap_m = -0.1) as Box<dyn FnOnce(&mut MachineProfile)>,
+            ),
+            (
+                "clearing_speed_mps",
+                Box::new(|p: &mut MachineProfile| p.clearing_speed_mps = f64::NAN),
+            ),
+            (
+                "rotor_rpm_min",
+                Box::new(|p: &mut MachineProfile| p.rotor_rpm_min = p.rotor_rpm_target + 1.0),
+            ),
+            (
+                "footprint_m",
+                Box::new(|p: &mut MachineProfile| p.footprint_m.truncate(2)),
+            ),
         ] {
             let e = edit(f).unwrap_err().to_string();
             assert!(e.contains(field), "{field}: {e}");

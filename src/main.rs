@@ -5,7 +5,11 @@ mod cli;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "demine", version, about = "Autonomous control stack for mechanical demining machines")]
+#[command(
+    name = "demine",
+    version,
+    about = "Autonomous control stack for mechanical demining machines"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -15,18 +19,22 @@ struct Cli {
 enum Command {
     /// Plan the clearance of a hazardous area.
     Plan(cli::plan::PlanArgs),
+    /// Replay a GNSS (NMEA) log and a track-odometry log through the localizer.
+    Localize(cli::localize::LocalizeArgs),
 }
 
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Plan(a) => cli::plan::run(a),
+        Command::Localize(a) => cli::localize::run(a),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

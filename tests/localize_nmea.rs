@@ -29,11 +29,19 @@ fn tod() -> impl Strategy<Value = Option<f64>> {
 }
 
 fn lat_lon() -> impl Strategy<Value = Option<(f64, f64)>> {
-    // Integer 1e-8 minutes keep the decoded value equal to the one encoded.
-    proptest::option::of(
-        (-5_399_999_999_i64..5_400_000_000, -10_799_999_999_i64..10_800_000_000)
-            .prop_map(|(a, b)| (a as f64 / 60.0 / 1e8 * 1.0, b as f64 / 60.0 / 1e8)),
-    )
+    // Whole degrees plus minutes on the encoder's 1e-8 grid, combined the way the decoder does, so
+    // decode(encode(x)) == x exactly.
+    let coord = |max_deg: i64| {
+        (0..max_deg, 0i64..6_000_000_000, any::<bool>()).prop_map(|(d, m, neg)| {
+            let v = d as f64 + (m as f64 / 1e8) / 60.0;
+            if neg && v != 0.0 {
+                -v
+            } else {
+                v
+            }
+        })
+    };
+    proptest::option::of((coord(90), coord(180)))
 }
 
 fn opt_f(lo: f64, hi: f64, decimals: i32) -> impl Strategy<Value = Option<f64>> {

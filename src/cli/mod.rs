@@ -1,3 +1,4 @@
 //! Subcommands of the `demine` binary: each file parses its arguments and calls the library.
 
+pub mod localize;
 pub mod plan;

@@ -7,7 +7,6 @@
 use crate::geodesy::Datum;
 use geo::{MultiPolygon, Point};
 
-
 /// Options of field loading, with their defaults.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FieldOptions {
@@ -19,7 +18,10 @@ pub struct FieldOptions {
 
 impl Default for FieldOptions {
     fn default() -> Self {
-        Self { safe_margin_m: 20.0, max_area_m2: 10.0e6 }
+        Self {
+            safe_margin_m: 20.0,
+            max_area_m2: 10.0e6,
+        }
     }
 }
 
