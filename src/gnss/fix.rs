@@ -96,6 +96,17 @@ impl HorizontalCovariance {
         }
     }
 
+    /// The horizontal block of a `sensor_msgs/NavSatFix` `position_covariance` (ENU, m², row-major
+    /// 3×3); `None` when it is not positive definite (e.g. `COVARIANCE_TYPE_UNKNOWN`, all zeros).
+    pub fn from_navsat_row_major(cov: &[f64; 9]) -> Option<Self> {
+        let c = Self {
+            east_east_m2: cov[0],
+            east_north_m2: 0.5 * (cov[1] + cov[3]),
+            north_north_m2: cov[4],
+        };
+        c.is_valid().then_some(c)
+    }
+
     /// True when the matrix is finite, symmetric positive definite.
     pub fn is_valid(&self) -> bool {
         let det = self.east_east_m2 * self.north_north_m2 - self.east_north_m2 * self.east_north_m2;
