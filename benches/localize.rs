@@ -15,31 +15,36 @@ use demine::localize::tracks::{read_tracks_csv, write_tracks_csv};
 use demine::localize::Localizer;
 
 fn filter_updates(c: &mut Criterion) {
-    let cfg = ScenarioConfig {
-        duration_s: 600.0,
-        ..Default::default()
-    };
-    let scn = cfg.generate();
-    let lc = cfg.localizer_config();
     let mut g = c.benchmark_group("filter");
-    g.throughput(Throughput::Elements(scn.arrivals.len() as u64));
-    g.bench_function("push_600s_odometry10Hz_rtk10Hz_latency50ms", |b| {
-        b.iter_batched(
-            || Localizer::new(lc, Some(scn.datum)).unwrap(),
-            |mut loc| {
-                for a in &scn.arrivals {
-                    let out = match &a.reading {
-                        SensorReading::Odometry(o) => loc.push_odometry(*o),
-                        SensorReading::Fix(f) => loc.push_fix(f),
-                        SensorReading::Heading(h) => loc.push_heading(*h),
-                    };
-                    black_box(out);
-                }
-                loc
-            },
-            BatchSize::LargeInput,
-        )
-    });
+    // 50 ms latency: fixes arrive in order. 350 ms: every fix arrives after 3 newer odometry samples
+    // and is applied by restoring a snapshot and replaying them.
+    for (name, latency_s) in [("in_order_latency50ms", 0.05), ("late_replay_latency350ms", 0.35)] {
+        let cfg = ScenarioConfig {
+            duration_s: 600.0,
+            gnss_latency_s: latency_s,
+            ..Default::default()
+        };
+        let scn = cfg.generate();
+        let lc = cfg.localizer_config();
+        g.throughput(Throughput::Elements(scn.arrivals.len() as u64));
+        g.bench_function(format!("push_600s_odometry10Hz_rtk10Hz_{name}"), |b| {
+            b.iter_batched(
+                || Localizer::new(lc, Some(scn.datum)).unwrap(),
+                |mut loc| {
+                    for a in &scn.arrivals {
+                        let out = match &a.reading {
+                            SensorReading::Odometry(o) => loc.push_odometry(*o),
+                            SensorReading::Fix(f) => loc.push_fix(f),
+                            SensorReading::Heading(h) => loc.push_heading(*h),
+                        };
+                        black_box(out);
+                    }
+                    loc
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
     g.finish();
 }
 
