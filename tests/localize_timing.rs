@@ -167,3 +167,53 @@ fn stale_corrections_weigh_a_fix_as_single() {
     let e = loc.estimate().unwrap();
     assert!(e.sigma_h_m > 0.01, "weighted as single: σ_h {}", e.sigma_h_m);
 }
+
+#[test]
+fn a_glitched_time_stamp_does_not_lock_the_filter_out() {
+    let cfg = ScenarioConfig {
+        duration_s: 120.0,
+        ..Default::default()
+    };
+    let scn = cfg.generate();
+    let mut loc = Localizer::new(cfg.localizer_config(), Some(scn.datum)).unwrap();
+    let mut jumps = 0;
+    let mut glitched = false;
+    for a in &scn.arrivals {
+        let mut r = a.reading;
+        if let SensorReading::Fix(f) = &mut r {
+            if !glitched && f.unix_time_s > cfg.start_unix_s + 70.0 {
+                f.unix_time_s += 86_400.0; // a wrong RMC date for one epoch
+                glitched = true;
+            }
+        }
+        jumps += feed(&mut loc, &r)
+            .iter()
+            .filter(|e| {
+                matches!(
+                    e,
+                    LocalizeEvent::Rejected {
+                        reason: RejectReason::TimeJump { .. },
+                        ..
+                    }
+                )
+            })
+            .count();
+    }
+    assert_eq!(jumps, 1);
+    assert_eq!(loc.stats().too_late, 0);
+    assert_eq!(loc.quality(), Quality::Good);
+    // A real new time line (20 measurements in a row) is accepted.
+    let t = loc.estimate().unwrap().unix_time_s + 3600.0;
+    for k in 0..25 {
+        let o = OdometrySample {
+            unix_time_s: t + 0.1 * k as f64,
+            left_track_mps: 0.0,
+            right_track_mps: 0.0,
+            yaw_rate_rps: None,
+        };
+        loc.push_odometry(o);
+    }
+    assert_eq!(loc.stats().time_jumps, 1 + 19);
+    assert!((loc.estimate().unwrap().unix_time_s - (t + 2.4)).abs() < 1e-6);
+    assert_ne!(loc.quality(), Quality::Good);
+}

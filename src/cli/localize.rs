@@ -112,7 +112,7 @@ pub fn run(a: LocalizeArgs) -> anyhow::Result<()> {
         epoch_stats.fixes, epoch_stats.headings, epoch_stats.undated, epoch_stats.without_position
     );
     eprintln!(
-        "  fixes used {}, rejected {} (innovation gate {}, no position fix {}, aligning {}, invalid {}, too late {}); re-acquisitions {}; stale corrections {}",
+        "  fixes used {}, rejected {} (innovation gate {}, no position fix {}, aligning {}, invalid {}, too late or time jump {}); re-acquisitions {}; stale corrections {}",
         s.stats.fixes_used,
         s.stats.fixes_rejected,
         r.innovation,

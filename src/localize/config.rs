@@ -225,6 +225,10 @@ pub struct LocalizerConfig {
     pub max_predict_step_s: f64,
     /// No accepted fix for this long counts as a GNSS outage, seconds. Default 2.
     pub outage_after_s: f64,
+    /// A measurement this far ahead of the newest one is a time-stamp glitch (e.g. a wrong RMC
+    /// date) and is refused, unless 20 measurements in a row agree on the new time line, seconds
+    /// (> `history_window_s`). Default 300.
+    pub max_forward_jump_s: f64,
 }
 
 impl Default for LocalizerConfig {
@@ -240,6 +244,7 @@ impl Default for LocalizerConfig {
             history_window_s: 2.0,
             max_predict_step_s: 0.1,
             outage_after_s: 2.0,
+            max_forward_jump_s: 300.0,
         }
     }
 }
@@ -402,6 +407,11 @@ impl LocalizerConfig {
                 c.max_predict_step_s > 0.0 && c.max_predict_step_s <= 1.0,
             ),
             ("outage_after_s", c.outage_after_s, c.outage_after_s > 0.0),
+            (
+                "max_forward_jump_s",
+                c.max_forward_jump_s,
+                c.max_forward_jump_s > c.history_window_s,
+            ),
         ];
         for &(field, value, ok) in checks {
             if !ok || !value.is_finite() {

@@ -39,7 +39,13 @@ pub struct Localizer {
     newest_s: f64,
     replayed_late: u64,
     too_late: u64,
+    time_jumps: u64,
+    /// Consecutive measurements beyond `max_forward_jump_s`.
+    jump_streak: u32,
 }
+
+/// Consecutive measurements on a new, later time line needed to accept it.
+const TIME_JUMP_CONFIRMATIONS: u32 = 20;
 
 impl Localizer {
     /// A localizer with a validated config. `datum`: the field's origin, or `None` to take the first
@@ -62,6 +68,8 @@ impl Localizer {
             newest_s: f64::NEG_INFINITY,
             replayed_late: 0,
             too_late: 0,
+            time_jumps: 0,
+            jump_streak: 0,
         })
     }
 
@@ -97,6 +105,7 @@ impl Localizer {
         LocalizerStats {
             replayed_late: self.replayed_late,
             too_late: self.too_late,
+            time_jumps: self.time_jumps,
             ..self.latest().stats
         }
     }
@@ -193,6 +202,19 @@ impl Localizer {
             };
             return self.rejected_now(t, m.kind(), reason);
         }
+        let limit_s = self.cfg.max_forward_jump_s;
+        if self.newest_s.is_finite() && t > self.newest_s + limit_s {
+            self.jump_streak += 1;
+            if self.jump_streak < TIME_JUMP_CONFIRMATIONS {
+                self.time_jumps += 1;
+                let reason = RejectReason::TimeJump {
+                    ahead_s: t - self.newest_s,
+                    limit_s,
+                };
+                return self.rejected_now(t, m.kind(), reason);
+            }
+        }
+        self.jump_streak = 0;
         let mut events = Vec::new();
         let at = self.history.partition_point(|e| e.m.unix_time_s() <= t);
         let mut core = if at == 0 { self.base } else { self.history[at - 1].after };

@@ -53,6 +53,8 @@ pub enum RejectReason {
     },
     /// The filter is still aligning and cannot use this measurement yet.
     Aligning,
+    /// The time stamp is implausibly far ahead of the newest measurement.
+    TimeJump { ahead_s: f64, limit_s: f64 },
 }
 
 impl std::fmt::Display for RejectReason {
@@ -72,6 +74,12 @@ impl std::fmt::Display for RejectReason {
                 "innovation {innovation_m:.3} (d²={mahalanobis_sq:.1} > gate {gate:.1}): outlier, e.g. multipath"
             ),
             RejectReason::Aligning => write!(f, "heading not yet aligned"),
+            RejectReason::TimeJump { ahead_s, limit_s } => {
+                write!(
+                    f,
+                    "time stamp {ahead_s:.3} s ahead of the newest measurement (limit {limit_s:.3} s)"
+                )
+            }
         }
     }
 }
@@ -143,4 +151,6 @@ pub struct LocalizerStats {
     pub replayed_late: u64,
     /// Measurements older than the history window (dropped).
     pub too_late: u64,
+    /// Measurements refused for a forward time jump.
+    pub time_jumps: u64,
 }

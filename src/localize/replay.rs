@@ -21,6 +21,7 @@ pub struct RejectionCounts {
     pub not_a_position_fix: u64,
     pub aligning: u64,
     pub invalid: u64,
+    /// Too late for the history window, or a forward time jump.
     pub too_late: u64,
 }
 
@@ -110,7 +111,7 @@ fn count_events(events: &[LocalizeEvent], s: &mut ReplaySummary) {
                     RejectReason::NotAPositionFix(_) => c.not_a_position_fix += 1,
                     RejectReason::Aligning => c.aligning += 1,
                     RejectReason::InvalidValues => c.invalid += 1,
-                    RejectReason::TooLate { .. } => c.too_late += 1,
+                    RejectReason::TooLate { .. } | RejectReason::TimeJump { .. } => c.too_late += 1,
                 }
             }
             LocalizeEvent::StaleCorrections { .. } => s.stale_correction_fixes += 1,
