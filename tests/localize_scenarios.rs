@@ -368,4 +368,46 @@ fn consistent_offset_is_reacquired_after_the_streak() {
     assert!(r
         .window(c.start_unix_s + 206.0, c.start_unix_s + reacq[0].0)
         .all(|s| s.quality != Quality::Good));
+    // Held Degraded for 10 s after conceding the jump, then Good again (following the receiver).
+    let t_re = c.start_unix_s + reacq[0].0;
+    assert!(r.window(t_re, t_re + 9.9).all(|s| s.quality == Quality::Degraded));
+    assert_eq!(
+        r.window(t_re + 10.5, t_re + 11.0).next().unwrap().quality,
+        Quality::Good
+    );
+}
+
+#[test]
+fn baseline_and_return_with_reversing_and_an_outage_while_reversing() {
+    use demine::localize::scenario::LanePattern;
+    // Lane 1 runs forward ~0–220 s and reverses ~220–440 s; the outage falls in the reverse run.
+    let c = ScenarioConfig {
+        pattern: LanePattern::BaselineAndReturn,
+        phases: vec![GnssPhase {
+            start_s: 300.0,
+            end_s: 360.0,
+            kind: GnssPhaseKind::Outage,
+        }],
+        ..base(19, 600.0)
+    };
+    let r = run(&c);
+    let t0 = c.start_unix_s + SETTLE_S;
+    let (a, b) = (c.start_unix_s + 300.0, c.start_unix_s + 360.0);
+    let w: Vec<_> = r.window(a, b).collect();
+    assert!(
+        w.iter().all(|s| s.truth.speed_mps < 0.0),
+        "reversing through the outage"
+    );
+    let travelled = w.last().unwrap().truth.distance_m - w.first().unwrap().truth.distance_m;
+    let drift = w.iter().map(|s| s.error_m()).fold(0.0, f64::max);
+    let outside: Vec<_> = r.window(t0, a).chain(r.window(b + 5.0, f64::INFINITY)).collect();
+    let rmse = (outside.iter().map(|s| s.error_m().powi(2)).sum::<f64>() / outside.len() as f64).sqrt();
+    eprintln!(
+        "baseline and return: RMSE {rmse:.4} m with GNSS, outage while reversing drift {drift:.3} m over {travelled:.2} m ({:.2} %), inside 3σ {:.1} %",
+        100.0 * drift / travelled,
+        100.0 * r.inside_3sigma_fraction(t0)
+    );
+    assert!(rmse <= 0.03);
+    assert!(drift <= 0.02 * travelled);
+    assert!(r.inside_3sigma_fraction(t0) >= 0.97);
 }

@@ -13,7 +13,7 @@ use crate::localize::ekf::{
     StateVector,
 };
 use crate::localize::output::{Estimate, LocalizeEvent, LocalizerStats, MeasurementKind, RejectReason, YawSource};
-use crate::localize::quality::Quality;
+use crate::localize::quality::{Quality, QualityInputs};
 use crate::localize::wrap_angle_rad;
 
 /// Highest track or ground speed taken as a real reading, m/s.
@@ -126,6 +126,7 @@ pub struct Core {
     streak: RejectionStreak,
     last_fix_s: Option<f64>,
     last_rtk_fixed_s: Option<f64>,
+    last_reacquire_s: Option<f64>,
     in_outage: bool,
     quality: Quality,
     pub(crate) stats: LocalizerStats,
@@ -139,6 +140,7 @@ impl Default for Core {
             streak: RejectionStreak::default(),
             last_fix_s: None,
             last_rtk_fixed_s: None,
+            last_reacquire_s: None,
             in_outage: false,
             quality: Quality::Lost,
             stats: LocalizerStats::default(),
@@ -314,6 +316,7 @@ impl Core {
         }
         self.streak = RejectionStreak::default();
         self.stats.reacquisitions += 1;
+        self.last_reacquire_s = Some(t);
         events.push(LocalizeEvent::Reacquired {
             unix_time_s: t,
             rejected_fixes,
@@ -522,7 +525,14 @@ impl Core {
             .sqrt();
         let sigma_yaw_rad = e.p[(idx::YAW, idx::YAW)].max(0.0).sqrt();
         let since_fix_s = self.last_fix_s.map_or(f64::INFINITY, |l| (e.t_s - l).max(0.0));
-        let since_rtk_fixed_s = self.last_rtk_fixed_s.map_or(f64::INFINITY, |l| (e.t_s - l).max(0.0));
+        let since = |at: Option<f64>| at.map_or(f64::INFINITY, |l| (e.t_s - l).max(0.0));
+        let inputs = QualityInputs {
+            sigma_h_m,
+            sigma_yaw_rad,
+            since_fix_s,
+            since_rtk_fixed_s: since(self.last_rtk_fixed_s),
+            since_reacquire_s: since(self.last_reacquire_s),
+        };
         let k = e.x[idx::ODO_SCALE];
         Estimate {
             unix_time_s: e.t_s,
@@ -540,9 +550,7 @@ impl Core {
             sigma_h_m,
             sigma_yaw_rad,
             since_fix_s,
-            quality: cfg
-                .quality
-                .classify(sigma_h_m, sigma_yaw_rad, since_fix_s, since_rtk_fixed_s),
+            quality: cfg.quality.classify(&inputs),
         }
     }
 }

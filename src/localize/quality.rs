@@ -51,6 +51,24 @@ pub struct QualityThresholds {
     pub degraded_max_sigma_h_m: f64,
     /// Without an accepted fix for longer than this the position is `Lost`, seconds. Default 120.
     pub degraded_max_dead_reckoning_s: f64,
+    /// After a re-acquisition (the filter conceded a jump) the verdict is at best `Degraded` for this
+    /// long, so that the mission pauses and ground crossed meanwhile is not credited, seconds (≥ 0).
+    /// Default 10.
+    pub hold_degraded_after_reacquire_s: f64,
+}
+
+/// What the verdict is computed from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct QualityInputs {
+    /// Semi-major axis of the 1σ position ellipse, metres.
+    pub sigma_h_m: f64,
+    pub sigma_yaw_rad: f64,
+    /// Seconds since the last accepted fix (∞ if none).
+    pub since_fix_s: f64,
+    /// Seconds since the last accepted RTK-fixed fix (∞ if none).
+    pub since_rtk_fixed_s: f64,
+    /// Seconds since the last re-acquisition (∞ if none).
+    pub since_reacquire_s: f64,
 }
 
 impl Default for QualityThresholds {
@@ -62,6 +80,7 @@ impl Default for QualityThresholds {
             good_requires_rtk_fixed: true,
             degraded_max_sigma_h_m: 0.5,
             degraded_max_dead_reckoning_s: 120.0,
+            hold_degraded_after_reacquire_s: 10.0,
         }
     }
 }
@@ -96,26 +115,29 @@ impl QualityThresholds {
                 self.degraded_max_dead_reckoning_s,
             ));
         }
+        if !(self.hold_degraded_after_reacquire_s.is_finite() && self.hold_degraded_after_reacquire_s >= 0.0) {
+            return Err(bad(
+                "quality.hold_degraded_after_reacquire_s",
+                self.hold_degraded_after_reacquire_s,
+            ));
+        }
         Ok(())
     }
 
     /// The verdict for an estimate.
-    ///
-    /// # Units
-    /// `sigma_h_m` metres, `sigma_yaw_rad` radians, `since_fix_s` seconds since the last accepted fix,
-    /// `since_rtk_fixed_s` seconds since the last accepted RTK-fixed fix (∞ if none).
-    pub fn classify(&self, sigma_h_m: f64, sigma_yaw_rad: f64, since_fix_s: f64, since_rtk_fixed_s: f64) -> Quality {
-        if !(sigma_h_m.is_finite() && sigma_yaw_rad.is_finite() && since_fix_s.is_finite()) {
+    pub fn classify(&self, q: &QualityInputs) -> Quality {
+        if !(q.sigma_h_m.is_finite() && q.sigma_yaw_rad.is_finite() && q.since_fix_s.is_finite()) {
             return Quality::Lost;
         }
-        let rtk_ok = !self.good_requires_rtk_fixed || since_rtk_fixed_s <= self.good_max_dead_reckoning_s;
-        if sigma_h_m <= self.good_max_sigma_h_m
-            && sigma_yaw_rad <= self.good_max_sigma_yaw_rad
-            && since_fix_s <= self.good_max_dead_reckoning_s
+        let rtk_ok = !self.good_requires_rtk_fixed || q.since_rtk_fixed_s <= self.good_max_dead_reckoning_s;
+        if q.sigma_h_m <= self.good_max_sigma_h_m
+            && q.sigma_yaw_rad <= self.good_max_sigma_yaw_rad
+            && q.since_fix_s <= self.good_max_dead_reckoning_s
             && rtk_ok
+            && q.since_reacquire_s >= self.hold_degraded_after_reacquire_s
         {
             Quality::Good
-        } else if sigma_h_m <= self.degraded_max_sigma_h_m && since_fix_s <= self.degraded_max_dead_reckoning_s {
+        } else if q.sigma_h_m <= self.degraded_max_sigma_h_m && q.since_fix_s <= self.degraded_max_dead_reckoning_s {
             Quality::Degraded
         } else {
             Quality::Lost
@@ -143,8 +165,23 @@ mod tests {
             (f64::NAN, 0.01, 0.1, 0.1, Quality::Lost),
         ];
         for (s, y, t, r, want) in cases {
-            assert_eq!(q.classify(s, y, t, r), want, "{s} {y} {t} {r}");
+            let inputs = QualityInputs {
+                sigma_h_m: s,
+                sigma_yaw_rad: y,
+                since_fix_s: t,
+                since_rtk_fixed_s: r,
+                since_reacquire_s: f64::INFINITY,
+            };
+            assert_eq!(q.classify(&inputs), want, "{s} {y} {t} {r}");
         }
+        let just_reacquired = QualityInputs {
+            sigma_h_m: 0.02,
+            sigma_yaw_rad: 0.01,
+            since_fix_s: 0.1,
+            since_rtk_fixed_s: 0.1,
+            since_reacquire_s: 3.0,
+        };
+        assert_eq!(q.classify(&just_reacquired), Quality::Degraded);
     }
 
     #[test]

@@ -47,6 +47,8 @@ pub struct ScenarioConfig {
     /// UNIX seconds at the start.
     pub start_unix_s: f64,
     pub duration_s: f64,
+    /// Default [`LanePattern::Boustrophedon`].
+    pub pattern: LanePattern,
     /// Lane length, metres. Default 30.
     pub lane_length_m: f64,
     /// Lane spacing (working width − overlap), metres. Default 1.6.
@@ -101,6 +103,7 @@ impl Default for ScenarioConfig {
             },
             start_unix_s: 1_795_687_200.0, // 2026-11-26 10:00 UTC
             duration_s: 600.0,
+            pattern: LanePattern::Boustrophedon,
             lane_length_m: 30.0,
             lane_spacing_m: 1.6,
             speed_mps: 0.14,
@@ -172,26 +175,53 @@ enum Segment {
     Pivot { angle_rad: f64 },
 }
 
-fn segment(lane_length_m: f64, lane_spacing_m: f64, i: usize) -> (Segment, usize) {
-    // Per lane: lane, pivot, short hop, pivot; pivots alternate direction so lanes zig-zag.
-    let lane = i / 4;
-    let turn = if lane % 2 == 0 {
-        std::f64::consts::FRAC_PI_2
-    } else {
-        -std::f64::consts::FRAC_PI_2
+/// How the machine works through its lanes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LanePattern {
+    /// Lane, pivot, hop to the next lane, pivot; alternate directions.
+    Boustrophedon,
+    /// Lane forward from the baseline, reverse back along it, pivot, hop, pivot (DESIGN.md
+    /// "baseline and return").
+    BaselineAndReturn,
+}
+
+fn segment(pattern: LanePattern, lane_length_m: f64, lane_spacing_m: f64, i: usize) -> (Segment, usize) {
+    use std::f64::consts::FRAC_PI_2;
+    let lane_fwd = Segment::Straight {
+        length_m: lane_length_m,
+        speed_mps: 1.0,
     };
-    let s = match i % 4 {
-        0 => Segment::Straight {
-            length_m: lane_length_m,
-            speed_mps: 1.0,
-        },
-        1 | 3 => Segment::Pivot { angle_rad: turn },
-        _ => Segment::Straight {
-            length_m: lane_spacing_m,
-            speed_mps: 1.0,
-        },
+    let hop = Segment::Straight {
+        length_m: lane_spacing_m,
+        speed_mps: 1.0,
     };
-    (s, lane)
+    match pattern {
+        LanePattern::Boustrophedon => {
+            // Pivots alternate direction so lanes zig-zag.
+            let lane = i / 4;
+            let turn = if lane % 2 == 0 { FRAC_PI_2 } else { -FRAC_PI_2 };
+            let s = match i % 4 {
+                0 => lane_fwd,
+                1 | 3 => Segment::Pivot { angle_rad: turn },
+                _ => hop,
+            };
+            (s, lane)
+        }
+        LanePattern::BaselineAndReturn => {
+            let lane = i / 5;
+            let s = match i % 5 {
+                0 => lane_fwd,
+                1 => Segment::Straight {
+                    length_m: lane_length_m,
+                    speed_mps: -1.0,
+                },
+                2 => Segment::Pivot { angle_rad: FRAC_PI_2 },
+                3 => hop,
+                _ => Segment::Pivot { angle_rad: -FRAC_PI_2 },
+            };
+            (s, lane)
+        }
+    }
 }
 
 fn normal(rng: &mut ChaCha8Rng) -> f64 {
@@ -246,7 +276,7 @@ impl ScenarioConfig {
         for step in 0..=steps {
             let rel = step as f64 * SIM_DT_S;
             let t = self.start_unix_s + rel;
-            let (seg, lane) = segment(self.lane_length_m, self.lane_spacing_m, seg_index);
+            let (seg, lane) = segment(self.pattern, self.lane_length_m, self.lane_spacing_m, seg_index);
             // Soil: slip follows the lane's value with a lag, plus a slow wander.
             let target = if self.lane_slips.is_empty() {
                 0.0
