@@ -85,6 +85,9 @@ pub struct ScenarioConfig {
     /// Fix type and 1σ horizontal noise outside the phases. Default RTK fixed, 0.015 m.
     pub fix_type: FixType,
     pub gnss_sigma_m: f64,
+    /// Correlation time of the GNSS error, seconds; 0 = white (independent per epoch). Real float,
+    /// DGPS and single errors wander over tens of seconds to minutes. Default 0.
+    pub gnss_error_tau_s: f64,
     pub phases: Vec<GnssPhase>,
     /// Antenna position in the body frame: forward, left (metres). Default (1.0, 0.3).
     pub antenna_m: (f64, f64),
@@ -124,6 +127,7 @@ impl Default for ScenarioConfig {
             gnss_latency_s: 0.05,
             fix_type: FixType::RtkFixed,
             gnss_sigma_m: 0.015,
+            gnss_error_tau_s: 0.0,
             phases: Vec::new(),
             antenna_m: (1.0, 0.3),
             dual_antenna_sigma_rad: None,
@@ -269,6 +273,7 @@ impl ScenarioConfig {
         let mut slip = self.lane_slips.first().copied().unwrap_or(0.05);
         let mut wander = 0.0f64;
         let mut skid = 0.0f64;
+        let mut gnss_err = (0.0f64, 0.0f64);
         let mut truth = Vec::new();
         let mut arrivals = Vec::new();
         let accel = 0.05;
@@ -325,8 +330,13 @@ impl ScenarioConfig {
                 let arrival_unix_s = t + self.gnss_latency_s;
                 match mode {
                     Some((fix_type, sigma)) => {
-                        let pe = ae + offset.0 + sigma * normal(&mut rng);
-                        let pn = an + offset.1 + sigma * normal(&mut rng);
+                        // Gauss-Markov error of stationary 1σ `sigma` (white when tau = 0).
+                        let dt = gnss_every as f64 * SIM_DT_S;
+                        let phi = if self.gnss_error_tau_s > 0.0 { (-dt / self.gnss_error_tau_s).exp() } else { 0.0 };
+                        let k = sigma * (1.0 - phi * phi).sqrt();
+                        gnss_err = (phi * gnss_err.0 + k * normal(&mut rng), phi * gnss_err.1 + k * normal(&mut rng));
+                        let pe = ae + offset.0 + gnss_err.0;
+                        let pn = an + offset.1 + gnss_err.1;
                         let mut position = datum.to_latlon_2d(pe, pn);
                         position.alt_m = self.datum.alt_m;
                         let mut fix = GnssFix::new(t, position, fix_type);
