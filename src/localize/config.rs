@@ -63,8 +63,8 @@ impl Default for ProcessNoise {
             yaw_accel_rad2ps3: 4e-4,
             along_track_m2ps: 1e-6,
             cross_track_m2ps: 5e-6,
-            yaw_rad2ps: 1e-7,
-            odometry_scale_per_s: 5e-5,
+            yaw_rad2ps: 1e-6,
+            odometry_scale_per_s: 2.5e-5,
             turn_scale_per_s: 1e-4,
             gyro_bias_rad2ps3: 1e-12,
         }
@@ -108,6 +108,13 @@ pub struct FixSigmas {
     /// Dual-antenna heading 1σ when the receiver reports none, radians. Default 0.0023 (0.13°, 1.5 m
     /// baseline).
     pub heading_rad: f64,
+    /// Share of an RTK-fixed fix's variance that is slowly varying (multipath), 0–1. Default 0 (cm-level
+    /// wander would be mistaken for slip; see docs/localize.md).
+    pub rtk_fixed_correlated_fraction: f64,
+    /// Share of a float, DGPS or single fix's variance that is slowly varying, 0–1. Default 0.8.
+    pub other_correlated_fraction: f64,
+    /// Correlation time of the slowly varying part, seconds (> 0). Default 30.
+    pub correlation_time_s: f64,
 }
 
 impl Default for FixSigmas {
@@ -119,6 +126,9 @@ impl Default for FixSigmas {
             single_m: 1.5,
             reported_floor_fraction: 0.5,
             heading_rad: 0.0023,
+            rtk_fixed_correlated_fraction: 0.0,
+            other_correlated_fraction: 0.8,
+            correlation_time_s: 30.0,
         }
     }
 }
@@ -132,6 +142,15 @@ impl FixSigmas {
             FixType::Dgps | FixType::Pps => Some(self.dgps_m),
             FixType::Single => Some(self.single_m),
             _ => None,
+        }
+    }
+
+    /// Share of the variance of a fix of type `t` that is slowly varying.
+    pub fn correlated_fraction(&self, t: FixType) -> f64 {
+        if t == FixType::RtkFixed {
+            self.rtk_fixed_correlated_fraction
+        } else {
+            self.other_correlated_fraction
         }
     }
 }
@@ -340,6 +359,21 @@ impl LocalizerConfig {
                 "fix_sigmas.heading_rad",
                 c.fix_sigmas.heading_rad,
                 c.fix_sigmas.heading_rad > 0.0,
+            ),
+            (
+                "fix_sigmas.rtk_fixed_correlated_fraction",
+                c.fix_sigmas.rtk_fixed_correlated_fraction,
+                (0.0..1.0).contains(&c.fix_sigmas.rtk_fixed_correlated_fraction),
+            ),
+            (
+                "fix_sigmas.other_correlated_fraction",
+                c.fix_sigmas.other_correlated_fraction,
+                (0.0..1.0).contains(&c.fix_sigmas.other_correlated_fraction),
+            ),
+            (
+                "fix_sigmas.correlation_time_s",
+                c.fix_sigmas.correlation_time_s,
+                c.fix_sigmas.correlation_time_s > 0.0,
             ),
             (
                 "fix_sigmas.reported_floor_fraction",

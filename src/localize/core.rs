@@ -127,6 +127,8 @@ pub struct Core {
     last_fix_s: Option<f64>,
     last_rtk_fixed_s: Option<f64>,
     last_reacquire_s: Option<f64>,
+    /// The fix type the GNSS-error states currently describe.
+    gnss_bias_type: Option<FixType>,
     in_outage: bool,
     quality: Quality,
     pub(crate) stats: LocalizerStats,
@@ -141,11 +143,19 @@ impl Default for Core {
             last_fix_s: None,
             last_rtk_fixed_s: None,
             last_reacquire_s: None,
+            gnss_bias_type: None,
             in_outage: false,
             quality: Quality::Lost,
             stats: LocalizerStats::default(),
         }
     }
+}
+
+/// Split a fix's covariance into the white part (measurement noise) and the stationary variance of
+/// the slowly varying part (the β states), per the fix type's configured share.
+fn split_fix_noise(f: &EnuFix, cfg: &LocalizerConfig) -> (SMatrix<f64, 2, 2>, f64) {
+    let share = cfg.fix_sigmas.correlated_fraction(f.fix_type);
+    (f.r_m2 * (1.0 - share), share * 0.5 * f.r_m2.trace())
 }
 
 fn reject(events: &mut Vec<LocalizeEvent>, t: f64, kind: MeasurementKind, reason: RejectReason) {
@@ -251,6 +261,13 @@ impl Core {
             return;
         };
         ekf.predict_to(t, cfg.max_predict_step_s, &cfg.process);
+        let (r_white, bias_var) = split_fix_noise(f, cfg);
+        if self.gnss_bias_type != Some(f.fix_type) {
+            ekf.reset_gnss_bias(bias_var, cfg.fix_sigmas.correlation_time_s);
+            self.gnss_bias_type = Some(f.fix_type);
+        } else {
+            ekf.gnss_bias_var_m2 = bias_var;
+        }
         let v = &cfg.vehicle;
         let m = position_measurement(
             &ekf.x,
@@ -258,7 +275,7 @@ impl Core {
             f.north_m,
             v.antenna_forward_m,
             v.antenna_left_m,
-            f.r_m2,
+            r_white,
         );
         let Some(inn) = ekf.innovation(&m) else {
             self.stats.fixes_rejected += 1;
@@ -309,7 +326,7 @@ impl Core {
             f.north_m,
             v.antenna_forward_m,
             v.antenna_left_m,
-            f.r_m2,
+            r_white,
         );
         if let Some(inn) = ekf.innovation(&m) {
             ekf.apply(&m, &inn);
@@ -410,11 +427,17 @@ impl Core {
         let al = &cfg.alignment;
         let mut p = StateMatrix::zeros();
         let pos_var_extra = (lever * sigma_yaw).powi(2);
+        let (r_white, bias_var) = split_fix_noise(f, cfg);
+        // Estimate = fix − lever, so its error is the fix's white error plus its slow error β, and the
+        // β state (zero) errs by −β.
         for i in 0..2 {
             for j in 0..2 {
-                p[(i, j)] = f.r_m2[(i, j)];
+                p[(i, j)] = r_white[(i, j)];
             }
-            p[(i, i)] += pos_var_extra;
+            p[(i, i)] += pos_var_extra + bias_var;
+            p[(idx::GNSS_BIAS_E + i, idx::GNSS_BIAS_E + i)] = bias_var;
+            p[(i, idx::GNSS_BIAS_E + i)] = -bias_var;
+            p[(idx::GNSS_BIAS_E + i, i)] = -bias_var;
         }
         p[(idx::YAW, idx::YAW)] = sigma_yaw * sigma_yaw;
         p[(idx::V, idx::V)] = 0.05f64.powi(2);
@@ -422,7 +445,11 @@ impl Core {
         p[(idx::ODO_SCALE, idx::ODO_SCALE)] = al.odometry_scale_sigma.powi(2);
         p[(idx::TURN_SCALE, idx::TURN_SCALE)] = al.turn_scale_sigma.powi(2);
         p[(idx::GYRO_BIAS, idx::GYRO_BIAS)] = al.gyro_bias_sigma_rps.powi(2);
-        self.ekf = Some(Ekf::new(x, p, f.unix_time_s));
+        let mut ekf = Ekf::new(x, p, f.unix_time_s);
+        ekf.gnss_bias_var_m2 = bias_var;
+        ekf.gnss_bias_tau_s = cfg.fix_sigmas.correlation_time_s;
+        self.ekf = Some(ekf);
+        self.gnss_bias_type = Some(f.fix_type);
         self.aligner = Aligner::default();
     }
 

@@ -12,10 +12,15 @@
 //! | 5 | k | odometry scale: mean track speed / ground speed (1/(1 − slip)) | 1 |
 //! | 6 | τ | turn scale: (v_r − v_l)/gauge ÷ yaw rate (track ICR spread) | 1 |
 //! | 7 | b | gyro bias | rad/s |
+//! | 8 | β_e | slowly varying GNSS error, east | m |
+//! | 9 | β_n | slowly varying GNSS error, north | m |
 //!
 //! Motion: constant speed and yaw rate over a step, integrated at the mid-point yaw; v and ω follow
 //! white accelerations, k, τ and b random walks, the position takes a small along/cross-track random
-//! walk (ground irregularities, lateral skid). Updates use the Joseph form so P stays symmetric
+//! walk (ground irregularities, lateral skid). The GNSS error is split into a white part (in the
+//! measurement noise) and a first-order Gauss-Markov part β (in the state) whose stationary variance
+//! and correlation time belong to the current fix type: float, DGPS and single errors wander over
+//! tens of seconds, and averaging them as if they were white would make the covariance lie. Updates use the Joseph form so P stays symmetric
 //! positive definite.
 
 use nalgebra::{SMatrix, SVector};
@@ -24,7 +29,7 @@ use crate::localize::config::ProcessNoise;
 use crate::localize::wrap_angle_rad;
 
 /// State dimension.
-pub const N: usize = 8;
+pub const N: usize = 10;
 pub type StateVector = SVector<f64, N>;
 pub type StateMatrix = SMatrix<f64, N, N>;
 
@@ -38,6 +43,8 @@ pub mod idx {
     pub const ODO_SCALE: usize = 5;
     pub const TURN_SCALE: usize = 6;
     pub const GYRO_BIAS: usize = 7;
+    pub const GNSS_BIAS_E: usize = 8;
+    pub const GNSS_BIAS_N: usize = 9;
 }
 
 /// Filter state and covariance at a time.
@@ -47,6 +54,10 @@ pub struct Ekf {
     pub p: StateMatrix,
     /// Time of validity, UNIX seconds.
     pub t_s: f64,
+    /// Stationary variance of each GNSS-error state for the current fix type, m².
+    pub gnss_bias_var_m2: f64,
+    /// Correlation time of the GNSS-error states, seconds (> 0).
+    pub gnss_bias_tau_s: f64,
 }
 
 /// The result of testing a measurement against the prediction.
@@ -69,8 +80,33 @@ pub struct LinearMeasurement<const M: usize> {
 }
 
 impl Ekf {
+    /// A filter with no GNSS-error states in use (zero variance, 30 s correlation time).
     pub fn new(x: StateVector, p: StateMatrix, t_s: f64) -> Self {
-        Self { x, p, t_s }
+        Self {
+            x,
+            p,
+            t_s,
+            gnss_bias_var_m2: 0.0,
+            gnss_bias_tau_s: 30.0,
+        }
+    }
+
+    /// Restart the GNSS-error states for a new fix type: zero mean, stationary variance `var_m2`,
+    /// uncorrelated with the rest of the state.
+    ///
+    /// # Units
+    /// `var_m2` m², `tau_s` seconds.
+    pub fn reset_gnss_bias(&mut self, var_m2: f64, tau_s: f64) {
+        for i in [idx::GNSS_BIAS_E, idx::GNSS_BIAS_N] {
+            self.x[i] = 0.0;
+            for j in 0..N {
+                self.p[(i, j)] = 0.0;
+                self.p[(j, i)] = 0.0;
+            }
+            self.p[(i, i)] = var_m2;
+        }
+        self.gnss_bias_var_m2 = var_m2;
+        self.gnss_bias_tau_s = tau_s;
     }
 
     /// Propagate to `t_s` in steps of at most `max_step_s`. Going backwards is a no-op.
@@ -100,10 +136,15 @@ impl Ekf {
         f[(idx::N, idx::V)] = s * dt;
         f[(idx::N, idx::W)] = v * c * 0.5 * dt * dt;
         f[(idx::YAW, idx::W)] = dt;
+        let phi = (-dt / self.gnss_bias_tau_s).exp();
+        f[(idx::GNSS_BIAS_E, idx::GNSS_BIAS_E)] = phi;
+        f[(idx::GNSS_BIAS_N, idx::GNSS_BIAS_N)] = phi;
 
         x[idx::E] += v * c * dt;
         x[idx::N] += v * s * dt;
         x[idx::YAW] = wrap_angle_rad(x[idx::YAW] + w * dt);
+        x[idx::GNSS_BIAS_E] *= phi;
+        x[idx::GNSS_BIAS_N] *= phi;
 
         let mut qm = StateMatrix::zeros();
         // Along/cross-track position random walk, rotated into ENU.
@@ -120,6 +161,9 @@ impl Ekf {
         qm[(idx::ODO_SCALE, idx::ODO_SCALE)] = q.odometry_scale_per_s * dt;
         qm[(idx::TURN_SCALE, idx::TURN_SCALE)] = q.turn_scale_per_s * dt;
         qm[(idx::GYRO_BIAS, idx::GYRO_BIAS)] = q.gyro_bias_rad2ps3 * dt;
+        let qb = self.gnss_bias_var_m2 * (1.0 - phi * phi);
+        qm[(idx::GNSS_BIAS_E, idx::GNSS_BIAS_E)] = qb;
+        qm[(idx::GNSS_BIAS_N, idx::GNSS_BIAS_N)] = qb;
 
         self.p = f * self.p * f.transpose() + qm;
         self.p = 0.5 * (self.p + self.p.transpose());
@@ -204,7 +248,7 @@ pub fn gyro_measurement(x: &StateVector, gyro_rps: f64, sigma_rps: f64) -> Linea
     }
 }
 
-/// GNSS antenna position in ENU: z = p + R(ψ)·lever.
+/// GNSS antenna position in ENU: z = p + R(ψ)·lever + β.
 ///
 /// # Units
 /// `east_m`, `north_m` metres; `lever_forward_m`, `lever_left_m` metres in the body frame; `r` m².
@@ -218,12 +262,14 @@ pub fn position_measurement(
 ) -> LinearMeasurement<2> {
     let (s, c) = x[idx::YAW].sin_cos();
     let h = SVector::<f64, 2>::new(
-        x[idx::E] + c * lever_forward_m - s * lever_left_m,
-        x[idx::N] + s * lever_forward_m + c * lever_left_m,
+        x[idx::E] + c * lever_forward_m - s * lever_left_m + x[idx::GNSS_BIAS_E],
+        x[idx::N] + s * lever_forward_m + c * lever_left_m + x[idx::GNSS_BIAS_N],
     );
     let mut jacobian = SMatrix::<f64, 2, N>::zeros();
     jacobian[(0, idx::E)] = 1.0;
     jacobian[(1, idx::N)] = 1.0;
+    jacobian[(0, idx::GNSS_BIAS_E)] = 1.0;
+    jacobian[(1, idx::GNSS_BIAS_N)] = 1.0;
     jacobian[(0, idx::YAW)] = -s * lever_forward_m - c * lever_left_m;
     jacobian[(1, idx::YAW)] = c * lever_forward_m - s * lever_left_m;
     LinearMeasurement {
@@ -304,6 +350,7 @@ mod tests {
         let mut f = ekf();
         f.p[(0, 0)] = 1.0;
         f.p[(1, 1)] = 1.0;
+        f.reset_gnss_bias(0.0, 30.0);
         let m = position_measurement(&f.x, 1.0, 0.0, 0.0, 0.0, SMatrix::identity());
         let inn = f.innovation(&m).unwrap();
         assert!((inn.mahalanobis_sq - 0.5).abs() < 1e-9);

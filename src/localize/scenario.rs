@@ -85,8 +85,11 @@ pub struct ScenarioConfig {
     /// Fix type and 1σ horizontal noise outside the phases. Default RTK fixed, 0.015 m.
     pub fix_type: FixType,
     pub gnss_sigma_m: f64,
-    /// Correlation time of the GNSS error, seconds; 0 = white (independent per epoch). Real float,
-    /// DGPS and single errors wander over tens of seconds to minutes. Default 0.
+    /// Share of the GNSS error variance that is slowly varying (Gauss-Markov), 0–1; the rest is
+    /// white (independent per epoch). Real float, DGPS and single errors wander over tens of seconds
+    /// to minutes. Default 0.
+    pub gnss_correlated_fraction: f64,
+    /// Correlation time of the slowly varying part, seconds (> 0). Default 30.
     pub gnss_error_tau_s: f64,
     pub phases: Vec<GnssPhase>,
     /// Antenna position in the body frame: forward, left (metres). Default (1.0, 0.3).
@@ -127,7 +130,8 @@ impl Default for ScenarioConfig {
             gnss_latency_s: 0.05,
             fix_type: FixType::RtkFixed,
             gnss_sigma_m: 0.015,
-            gnss_error_tau_s: 0.0,
+            gnss_correlated_fraction: 0.0,
+            gnss_error_tau_s: 30.0,
             phases: Vec::new(),
             antenna_m: (1.0, 0.3),
             dual_antenna_sigma_rad: None,
@@ -330,13 +334,19 @@ impl ScenarioConfig {
                 let arrival_unix_s = t + self.gnss_latency_s;
                 match mode {
                     Some((fix_type, sigma)) => {
-                        // Gauss-Markov error of stationary 1σ `sigma` (white when tau = 0).
+                        // Slow part: Gauss-Markov with stationary variance share·σ²; fast part white.
+                        let share = self.gnss_correlated_fraction.clamp(0.0, 1.0);
                         let dt = gnss_every as f64 * SIM_DT_S;
-                        let phi = if self.gnss_error_tau_s > 0.0 { (-dt / self.gnss_error_tau_s).exp() } else { 0.0 };
-                        let k = sigma * (1.0 - phi * phi).sqrt();
-                        gnss_err = (phi * gnss_err.0 + k * normal(&mut rng), phi * gnss_err.1 + k * normal(&mut rng));
-                        let pe = ae + offset.0 + gnss_err.0;
-                        let pn = an + offset.1 + gnss_err.1;
+                        let phi = (-dt / self.gnss_error_tau_s.max(1e-9)).exp();
+                        let k = sigma * (share * (1.0 - phi * phi)).sqrt();
+                        let w = sigma * (1.0 - share).sqrt();
+                        gnss_err = (
+                            phi * gnss_err.0 + k * normal(&mut rng),
+                            phi * gnss_err.1 + k * normal(&mut rng),
+                        );
+                        let (we, wn) = (w * normal(&mut rng), w * normal(&mut rng));
+                        let pe = ae + offset.0 + gnss_err.0 + we;
+                        let pn = an + offset.1 + gnss_err.1 + wn;
                         let mut position = datum.to_latlon_2d(pe, pn);
                         position.alt_m = self.datum.alt_m;
                         let mut fix = GnssFix::new(t, position, fix_type);
