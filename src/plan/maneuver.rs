@@ -34,6 +34,8 @@ pub const CURVE_STEP_M: f64 = 0.25;
 /// Most candidates checked per connection and per manoeuvre shape before giving up (the cheapest
 /// are checked first).
 pub const MAX_CHECKED_PER_SHAPE: usize = 75;
+/// Most Dubins candidates checked per connection (their sweeps are long to check).
+pub const MAX_CHECKED_DUBINS: usize = 450;
 
 /// Is `motion` inside the allowed ground? Processing motions may also stand on the strip they process.
 pub fn motion_allowed(rule: &mut FootprintRule, body: &Body, motion: &Motion) -> bool {
@@ -109,7 +111,11 @@ pub fn connect(
             ) && x.length_m() > FAR_M
         })
     });
-    let tries = MAX_CHECKED_PER_SHAPE * if m.min_turn_radius_m > 0.0 { 6 } else { 2 };
+    let tries = if m.min_turn_radius_m > 0.0 {
+        MAX_CHECKED_DUBINS
+    } else {
+        2 * MAX_CHECKED_PER_SHAPE
+    };
     // Candidates share motions (the same retreat, the same pivot): check each motion once.
     let mut memo: std::collections::HashMap<[i64; 7], bool> = std::collections::HashMap::new();
     let direct = cands
