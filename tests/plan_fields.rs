@@ -146,3 +146,25 @@ fn gap_fill_covers_a_missed_strip() {
     let done = geo::unary_union(strips.iter());
     assert!(missed.difference(&done).unsigned_area() < 0.5);
 }
+
+#[test]
+fn margin_wider_than_the_slack_is_refused() {
+    let f = field(&rect(0.0, 0.0, 40.0, 30.0), &[], None);
+    let cfg = PlanConfig {
+        footprint_margin_m: 0.2,
+        ..PlanConfig::default()
+    };
+    let e = plan(&f, &medium(), &cfg).unwrap_err().to_string();
+    assert!(e.contains("0.2") && e.contains("0.100"), "{e}");
+    // no margin at all is allowed (and plans at least as much)
+    let p0 = plan(
+        &f,
+        &medium(),
+        &PlanConfig {
+            footprint_margin_m: 0.0,
+            ..PlanConfig::default()
+        },
+    )
+    .unwrap();
+    assert!(p0.processed_fraction >= 0.99);
+}
