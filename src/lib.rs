@@ -13,9 +13,12 @@
 //! - `ros-doc-only`: the same code against r2r's doc-only bindings, so it type-checks anywhere.
 
 pub mod can;
+pub mod coverage;
 pub mod field;
 pub mod geodesy;
 pub mod gnss;
 pub mod localize;
 pub mod machine;
 pub mod plan;
+pub mod sim;
+pub mod track;

@@ -1,0 +1,350 @@
+//! The processed-area grid: which ground the implement has processed, to the standard the
+//! clearance record needs, in cells of about 0.1 m over the hazard (and a margin around it).
+//!
+//! A cell is credited only when the processing line passed over its centre while moving
+//! forward with the rotor speed in band, the depth at target, the speed within its limit and
+//! the position σ small enough ([`CoverageConfig`], from the machine profile). Each
+//! [`ProcessedGrid::update`] sweeps the line from the previous sample to the current one
+//! ([`raster`]): the cost is the swept area, not the field. Ground swept without meeting the
+//! conditions is marked as such, so missed strips can be told from ground not yet reached.
+//!
+//! [`export`] turns the grid into polygons (processed area for GeoJSON; the unprocessed
+//! remainder and missed strips for `plan::plan_gap_fill`); [`footprint`] is the independent
+//! run-time check `footprint ⊆ safe ∪ processed`. Discretisation: a cell counts by its centre,
+//! so edges are exact to half a cell (0.05 m).
+
+pub mod export;
+pub mod footprint;
+pub mod raster;
+
+use crate::machine::MachineProfile;
+use crate::plan::pose::Body;
+use crate::plan::Pose;
+pub use footprint::{FootprintCheck, FootprintVerdict};
+use geo::{BoundingRect, Coord, MultiPolygon, Rect};
+use raster::GridFrame;
+
+/// Errors of the coverage grid.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CoverageError {
+    #[error("coverage config: `{field}` = {value}: must be within {lo}..={hi}")]
+    InvalidConfig {
+        field: &'static str,
+        value: f64,
+        lo: f64,
+        hi: f64,
+    },
+    #[error("coverage: the hazard is empty")]
+    EmptyHazard,
+    #[error("coverage: a grid of {cells} cells is too large (limit {limit}); use larger cells or a smaller margin")]
+    TooLarge { cells: usize, limit: usize },
+}
+
+/// When a swept cell counts as processed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CoverageConfig {
+    /// Cell side, m (0.02–1). Default 0.1.
+    pub cell_m: f64,
+    /// Grid margin around the hazard, m (processed ground outside the hazard: access lanes). Default 20.
+    pub margin_m: f64,
+    /// Rotor speed band, rpm. Default profile minimum ..= 1.5 × target.
+    pub rotor_rpm_min: f64,
+    pub rotor_rpm_max: f64,
+    /// Lowest depth credited, m. Default profile target − 0.005.
+    pub depth_min_m: f64,
+    /// Highest ground speed credited, m/s. Default 2 × profile clearing speed.
+    pub speed_max_mps: f64,
+    /// Largest 1σ horizontal position error credited, m. Default 0.10.
+    pub sigma_max_m: f64,
+    /// A line moving further than this between samples is not credited (a pose jump), m. Default 0.5.
+    pub max_step_m: f64,
+}
+
+impl CoverageConfig {
+    pub fn for_machine(m: &MachineProfile) -> Self {
+        Self {
+            cell_m: 0.1,
+            margin_m: 20.0,
+            rotor_rpm_min: m.rotor_rpm_min,
+            rotor_rpm_max: 1.5 * m.rotor_rpm_target,
+            depth_min_m: m.depth_target_m - 0.005,
+            speed_max_mps: 2.0 * m.clearing_speed_mps,
+            sigma_max_m: 0.10,
+            max_step_m: 0.5,
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), CoverageError> {
+        let c = |field: &'static str, value: f64, lo: f64, hi: f64| {
+            if value.is_finite() && value >= lo && value <= hi {
+                Ok(())
+            } else {
+                Err(CoverageError::InvalidConfig { field, value, lo, hi })
+            }
+        };
+        c("cell_m", self.cell_m, 0.02, 1.0)?;
+        c("margin_m", self.margin_m, 0.0, 500.0)?;
+        c("rotor_rpm_min", self.rotor_rpm_min, 0.0, 10_000.0)?;
+        c("rotor_rpm_max", self.rotor_rpm_max, self.rotor_rpm_min, 10_000.0)?;
+        c("depth_min_m", self.depth_min_m, 0.0, 2.0)?;
+        c("speed_max_mps", self.speed_max_mps, 0.0, 10.0)?;
+        c("sigma_max_m", self.sigma_max_m, 0.0, 10.0)?;
+        c("max_step_m", self.max_step_m, 0.01, 10.0)
+    }
+}
+
+/// One sample of the machine for crediting.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ProcessingSample {
+    /// Pose of base_link, ENU.
+    pub pose: Pose,
+    /// Rotor speed, rpm.
+    pub rotor_rpm: f64,
+    /// Working depth, m.
+    pub depth_m: f64,
+    /// Forward ground speed, m/s (negative reversing).
+    pub speed_mps: f64,
+    /// 1σ horizontal position error of `pose`, m.
+    pub position_sigma_m: f64,
+}
+
+/// Why a sweep was not credited (first failing condition), or that it was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Credit {
+    Credited,
+    NotMovingForward,
+    RotorOutOfBand,
+    TooShallow,
+    TooFast,
+    PositionUncertain,
+    PoseJump,
+    /// First sample: nothing swept yet.
+    Start,
+}
+
+/// What one update did.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct UpdateReport {
+    pub credit: Credit,
+    /// Cells newly credited by this update.
+    pub new_cells: usize,
+    /// Cells swept without credit by this update (not already processed).
+    pub uncredited_cells: usize,
+}
+
+pub(crate) const HAZARD: u8 = 1;
+pub(crate) const SAFE: u8 = 2;
+pub(crate) const PROCESSED: u8 = 4;
+pub(crate) const SWEPT_UNCREDITED: u8 = 8;
+
+/// Largest grid accepted (a 1 GB-class allocation is refused).
+pub const MAX_CELLS: usize = 200_000_000;
+
+/// The processed-area grid.
+#[derive(Clone, Debug)]
+pub struct ProcessedGrid {
+    cfg: CoverageConfig,
+    frame: GridFrame,
+    cells: Vec<u8>,
+    body: Body,
+    safe: MultiPolygon<f64>,
+    hazard_cells: usize,
+    processed_hazard_cells: usize,
+    last_line: Option<[Coord<f64>; 2]>,
+}
+
+impl ProcessedGrid {
+    /// A grid over `hazard` (holes are not hazard) and its margin; `safe` marks ground the machine
+    /// may stand on from the start.
+    pub fn new(
+        cfg: CoverageConfig,
+        m: &MachineProfile,
+        hazard: &MultiPolygon<f64>,
+        safe: &MultiPolygon<f64>,
+    ) -> Result<Self, CoverageError> {
+        cfg.validate()?;
+        let r = hazard.bounding_rect().ok_or(CoverageError::EmptyHazard)?;
+        let g = cfg.margin_m;
+        let frame = GridFrame::covering(
+            Rect::new((r.min().x - g, r.min().y - g), (r.max().x + g, r.max().y + g)),
+            cfg.cell_m,
+        );
+        if frame.len() > MAX_CELLS {
+            return Err(CoverageError::TooLarge {
+                cells: frame.len(),
+                limit: MAX_CELLS,
+            });
+        }
+        let mut cells = vec![0u8; frame.len()];
+        let mut mark = |mp: &MultiPolygon<f64>, flag: u8| {
+            let rings = GridFrame::rings_of(mp);
+            let refs: Vec<&[Coord<f64>]> = rings.iter().map(|r| r.as_slice()).collect();
+            let mut n = 0;
+            frame.spans(&refs, |row, a, b| {
+                for c in &mut cells[row * frame.nx + a..row * frame.nx + b] {
+                    *c |= flag;
+                }
+                n += b - a;
+            });
+            n
+        };
+        let hazard_cells = mark(hazard, HAZARD);
+        if hazard_cells == 0 {
+            return Err(CoverageError::EmptyHazard);
+        }
+        mark(safe, SAFE);
+        Ok(Self {
+            cfg,
+            frame,
+            cells,
+            body: Body::new(m),
+            safe: safe.clone(),
+            hazard_cells,
+            processed_hazard_cells: 0,
+            last_line: None,
+        })
+    }
+
+    pub fn config(&self) -> &CoverageConfig {
+        &self.cfg
+    }
+
+    pub fn frame(&self) -> &GridFrame {
+        &self.frame
+    }
+
+    pub(crate) fn cells(&self) -> &[u8] {
+        &self.cells
+    }
+
+    pub(crate) fn safe(&self) -> &MultiPolygon<f64> {
+        &self.safe
+    }
+
+    /// Hazard area (at cell resolution), m².
+    pub fn hazard_m2(&self) -> f64 {
+        self.hazard_cells as f64 * self.frame.cell_area_m2()
+    }
+
+    /// Processed hazard area, m².
+    pub fn processed_hazard_m2(&self) -> f64 {
+        self.processed_hazard_cells as f64 * self.frame.cell_area_m2()
+    }
+
+    /// Fraction of the hazard processed, 0–1.
+    pub fn progress(&self) -> f64 {
+        self.processed_hazard_cells as f64 / self.hazard_cells as f64
+    }
+
+    /// Whether the cell at `p` is processed (false outside the grid).
+    pub fn is_processed(&self, p: Coord<f64>) -> bool {
+        self.frame
+            .cell_of(p)
+            .is_some_and(|(c, r)| self.cells[r * self.frame.nx + c] & PROCESSED != 0)
+    }
+
+    /// Forget the previous sample (after a pause, a relocalisation or a resume): the next update
+    /// starts a new sweep.
+    pub fn break_sweep(&mut self) {
+        self.last_line = None;
+    }
+
+    fn verdict(&self, s: &ProcessingSample, from: &[Coord<f64>; 2], to: &[Coord<f64>; 2]) -> Credit {
+        let c = &self.cfg;
+        let mid = |l: &[Coord<f64>; 2]| Coord {
+            x: 0.5 * (l[0].x + l[1].x),
+            y: 0.5 * (l[0].y + l[1].y),
+        };
+        let (a, b) = (mid(from), mid(to));
+        let d = Coord {
+            x: b.x - a.x,
+            y: b.y - a.y,
+        };
+        let fwd = d.x * s.pose.yaw_rad.cos() + d.y * s.pose.yaw_rad.sin();
+        if d.x.hypot(d.y) > c.max_step_m {
+            Credit::PoseJump
+        } else if !(fwd > 0.0 && s.speed_mps > 0.0) {
+            Credit::NotMovingForward
+        } else if !(s.rotor_rpm >= c.rotor_rpm_min && s.rotor_rpm <= c.rotor_rpm_max) {
+            Credit::RotorOutOfBand
+        } else if s.depth_m.is_nan() || s.depth_m < c.depth_min_m {
+            Credit::TooShallow
+        } else if s.speed_mps.is_nan() || s.speed_mps > c.speed_max_mps {
+            Credit::TooFast
+        } else if s.position_sigma_m.is_nan() || s.position_sigma_m > c.sigma_max_m {
+            Credit::PositionUncertain
+        } else {
+            Credit::Credited
+        }
+    }
+
+    /// Sweep the processing line from the previous sample to `s`, crediting the cells it passes
+    /// when the conditions hold.
+    pub fn update(&mut self, s: &ProcessingSample) -> UpdateReport {
+        let line = self.body.implement_at(&s.pose);
+        let Some(prev) = self.last_line.replace(line) else {
+            return UpdateReport {
+                credit: Credit::Start,
+                new_cells: 0,
+                uncredited_cells: 0,
+            };
+        };
+        let credit = self.verdict(s, &prev, &line);
+        if matches!(credit, Credit::PoseJump | Credit::NotMovingForward) {
+            return UpdateReport {
+                credit,
+                new_cells: 0,
+                uncredited_cells: 0,
+            };
+        }
+        let quad = [prev[0], prev[1], line[1], line[0]];
+        let flag = if credit == Credit::Credited {
+            PROCESSED
+        } else {
+            SWEPT_UNCREDITED
+        };
+        let (nx, cells) = (self.frame.nx, &mut self.cells);
+        let (mut changed, mut hazard_changed) = (0, 0);
+        self.frame.spans(&[&quad], |row, a, b| {
+            for c in &mut cells[row * nx + a..row * nx + b] {
+                if *c & PROCESSED == 0 && *c & flag == 0 {
+                    *c |= flag;
+                    changed += 1;
+                    if flag == PROCESSED && *c & HAZARD != 0 {
+                        hazard_changed += 1;
+                    }
+                }
+            }
+        });
+        self.processed_hazard_cells += hazard_changed;
+        let (new_cells, uncredited_cells) = if flag == PROCESSED { (changed, 0) } else { (0, changed) };
+        UpdateReport {
+            credit,
+            new_cells,
+            uncredited_cells,
+        }
+    }
+
+    /// Credit a polygon as processed (a resume from the record, or ground processed by hand).
+    pub fn credit_polygon(&mut self, mp: &MultiPolygon<f64>) {
+        let rings = GridFrame::rings_of(mp);
+        let refs: Vec<&[Coord<f64>]> = rings.iter().map(|r| r.as_slice()).collect();
+        let (nx, cells) = (self.frame.nx, &mut self.cells);
+        let mut n = 0;
+        self.frame.spans(&refs, |row, a, b| {
+            for c in &mut cells[row * nx + a..row * nx + b] {
+                if *c & PROCESSED == 0 {
+                    *c |= PROCESSED;
+                    if *c & HAZARD != 0 {
+                        n += 1;
+                    }
+                }
+            }
+        });
+        self.processed_hazard_cells += n;
+    }
+}
+
+#[cfg(test)]
+mod tests;

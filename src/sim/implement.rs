@@ -1,0 +1,233 @@
+//! The implement: a hydraulically driven flail/tiller rotor and its depth.
+//!
+//! The rotor spins up at `spinup_rpm_s` towards its demand and runs down freely at
+//! `rundown_rpm_s` when the drive is off. Processing ground loads it: the steady speed falls by
+//! `load_rpm_per_m3s` per m³/s of soil processed (depth × speed × width). The depth frame moves
+//! at `depth_rate_mps` towards the demand while the rotor drive is on (lifted otherwise); the
+//! depth actually processed falls with speed, `d = d_max·min(1, v_ref/v)` (domain reference §7).
+//! Rotor circuit pressure rises with speed and load; a stall (overload or injected) stops the
+//! rotor with the pressure above the relief valve setting.
+
+/// Implement parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImplementParams {
+    /// Working width, m.
+    pub width_m: f64,
+    /// Spin-up rate, rpm/s. Default 150.
+    pub spinup_rpm_s: f64,
+    /// Free run-down rate, rpm/s (600 rpm in 7.5 s). Default 80.
+    pub rundown_rpm_s: f64,
+    /// Speed drop per m³/s of processed soil, rpm. Default 600.
+    pub load_rpm_per_m3s: f64,
+    /// Soil rate that stalls the rotor, m³/s. Default 0.25.
+    pub stall_m3s: f64,
+    /// Depth frame rate, m/s. Default 0.1.
+    pub depth_rate_mps: f64,
+    /// Largest processing depth, m. Default 0.30.
+    pub depth_max_m: f64,
+    /// Speed up to which the full depth is reached, m/s. Default 0.139 (0.5 km/h).
+    pub depth_ref_speed_mps: f64,
+    /// Pressure per rpm, bar. Default 0.2.
+    pub pressure_bar_per_rpm: f64,
+    /// Pressure per m³/s of processed soil, bar. Default 1000.
+    pub pressure_bar_per_m3s: f64,
+    /// Pressure while stalled (relief valve), bar. Default 340.
+    pub stall_pressure_bar: f64,
+}
+
+impl ImplementParams {
+    /// Parameters for a tool of `width_m`.
+    pub fn for_width(width_m: f64) -> Self {
+        Self {
+            width_m,
+            spinup_rpm_s: 150.0,
+            rundown_rpm_s: 80.0,
+            load_rpm_per_m3s: 600.0,
+            stall_m3s: 0.25,
+            depth_rate_mps: 0.1,
+            depth_max_m: 0.30,
+            depth_ref_speed_mps: 0.139,
+            pressure_bar_per_rpm: 0.2,
+            pressure_bar_per_m3s: 1000.0,
+            stall_pressure_bar: 340.0,
+        }
+    }
+}
+
+/// What the implement is asked to do.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct ImplementDemand {
+    pub rotor_enable: bool,
+    pub rotor_rpm: f64,
+    pub depth_m: f64,
+}
+
+/// The implement's true state.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct ImplementState {
+    pub rotor_rpm: f64,
+    pub rotor_enabled: bool,
+    /// Depth the frame is lowered to, m.
+    pub frame_depth_m: f64,
+    /// Depth the tool reaches at the current speed, `min(frame, d_max·min(1, v_ref/v))`, m
+    /// (the frame depth when standing or reversing).
+    pub processing_depth_m: f64,
+    pub pressure_bar: f64,
+    pub stalled: bool,
+}
+
+/// The simulated implement.
+#[derive(Clone, Debug)]
+pub struct Implement {
+    params: ImplementParams,
+    state: ImplementState,
+    forced_stall_s: f64,
+}
+
+fn toward(x: f64, target: f64, max_step: f64) -> f64 {
+    x + (target - x).clamp(-max_step, max_step)
+}
+
+impl Implement {
+    pub fn new(params: ImplementParams) -> Self {
+        Self {
+            params,
+            state: ImplementState {
+                pressure_bar: 5.0,
+                ..Default::default()
+            },
+            forced_stall_s: 0.0,
+        }
+    }
+
+    pub fn state(&self) -> &ImplementState {
+        &self.state
+    }
+
+    pub fn params(&self) -> &ImplementParams {
+        &self.params
+    }
+
+    /// Stalls the rotor for `duration_s` (fault injection).
+    pub fn force_stall(&mut self, duration_s: f64) {
+        self.forced_stall_s = self.forced_stall_s.max(duration_s);
+    }
+
+    /// Depth processed at ground speed `v` with the frame at `frame_m`.
+    ///
+    /// # Units
+    /// `speed_mps` m/s (forward positive), `frame_m` metres; result metres.
+    pub fn depth_at_speed(&self, speed_mps: f64, frame_m: f64) -> f64 {
+        if speed_mps <= 0.0 {
+            return frame_m.min(self.params.depth_max_m);
+        }
+        let cap = self.params.depth_max_m * (self.params.depth_ref_speed_mps / speed_mps).min(1.0);
+        frame_m.min(cap)
+    }
+
+    /// Advances by `dt_s` with the machine moving forward at `speed_mps`.
+    ///
+    /// # Units
+    /// `speed_mps` m/s, `dt_s` s.
+    pub fn step(&mut self, d: ImplementDemand, speed_mps: f64, dt_s: f64) -> &ImplementState {
+        let p = &self.params;
+        let s = &mut self.state;
+        self.forced_stall_s = (self.forced_stall_s - dt_s).max(0.0);
+        s.rotor_enabled = d.rotor_enable;
+        let frame_target = if d.rotor_enable {
+            d.depth_m.clamp(0.0, p.depth_max_m)
+        } else {
+            0.0
+        };
+        s.frame_depth_m = toward(s.frame_depth_m, frame_target, p.depth_rate_mps * dt_s);
+        let cap = if speed_mps > 0.0 {
+            p.depth_max_m * (p.depth_ref_speed_mps / speed_mps).min(1.0)
+        } else {
+            p.depth_max_m
+        };
+        let depth = s.frame_depth_m.min(cap);
+        // Soil processed per second while moving forward with the rotor turning.
+        let soil_m3s = if s.rotor_rpm > 1.0 {
+            depth * speed_mps.max(0.0) * p.width_m
+        } else {
+            0.0
+        };
+        let overload = soil_m3s > p.stall_m3s && d.rotor_enable;
+        s.stalled =
+            self.forced_stall_s > 0.0 || overload || (s.stalled && d.rotor_enable && soil_m3s > 0.5 * p.stall_m3s);
+        if s.stalled {
+            s.rotor_rpm = toward(s.rotor_rpm, 0.0, 4.0 * p.rundown_rpm_s * dt_s);
+            s.pressure_bar = if d.rotor_enable { p.stall_pressure_bar } else { 5.0 };
+        } else if d.rotor_enable {
+            let target = (d.rotor_rpm - p.load_rpm_per_m3s * soil_m3s).max(0.0);
+            let rate = if target >= s.rotor_rpm {
+                p.spinup_rpm_s
+            } else {
+                p.rundown_rpm_s
+            };
+            s.rotor_rpm = toward(s.rotor_rpm, target, rate * dt_s);
+            s.pressure_bar = 20.0 + p.pressure_bar_per_rpm * s.rotor_rpm + p.pressure_bar_per_m3s * soil_m3s;
+        } else {
+            s.rotor_rpm = toward(s.rotor_rpm, 0.0, p.rundown_rpm_s * dt_s);
+            s.pressure_bar = 5.0;
+        }
+        s.processing_depth_m = depth;
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn on() -> ImplementDemand {
+        ImplementDemand {
+            rotor_enable: true,
+            rotor_rpm: 600.0,
+            depth_m: 0.25,
+        }
+    }
+
+    fn run(i: &mut Implement, d: ImplementDemand, v: f64, secs: f64) {
+        for _ in 0..(secs / 0.01) as usize {
+            i.step(d, v, 0.01);
+        }
+    }
+
+    #[test]
+    fn spins_up_drops_under_load_and_runs_down() {
+        let mut i = Implement::new(ImplementParams::for_width(1.9));
+        run(&mut i, on(), 0.0, 2.0);
+        assert!(i.state().rotor_rpm > 250.0 && i.state().rotor_rpm < 350.0);
+        run(&mut i, on(), 0.0, 5.0);
+        assert!((i.state().rotor_rpm - 600.0).abs() < 1e-6);
+        assert!((i.state().frame_depth_m - 0.25).abs() < 1e-9);
+        run(&mut i, on(), 0.14, 10.0);
+        let s = *i.state();
+        assert!(s.rotor_rpm < 590.0 && s.rotor_rpm > 500.0, "{s:?}");
+        assert!((s.processing_depth_m - 0.25).abs() < 1e-9);
+        assert!(s.pressure_bar > 150.0 && s.pressure_bar < 300.0, "{s:?}");
+        run(&mut i, ImplementDemand::default(), 0.0, 3.0);
+        assert!(i.state().rotor_rpm > 200.0, "runs down, not at once");
+        run(&mut i, ImplementDemand::default(), 0.0, 10.0);
+        assert_eq!(i.state().rotor_rpm, 0.0);
+    }
+
+    #[test]
+    fn depth_falls_with_speed() {
+        let i = Implement::new(ImplementParams::for_width(1.9));
+        assert!((i.depth_at_speed(0.139, 0.25) - 0.25).abs() < 1e-9);
+        assert!((i.depth_at_speed(0.278, 0.25) - 0.15).abs() < 1e-9);
+    }
+
+    #[test]
+    fn injected_stall_stops_the_rotor_then_it_recovers() {
+        let mut i = Implement::new(ImplementParams::for_width(1.9));
+        run(&mut i, on(), 0.0, 6.0);
+        i.force_stall(2.0);
+        run(&mut i, on(), 0.0, 1.9);
+        assert!(i.state().stalled && i.state().rotor_rpm < 1.0 && i.state().pressure_bar > 320.0);
+        run(&mut i, on(), 0.0, 6.0);
+        assert!(!i.state().stalled && i.state().rotor_rpm > 590.0);
+    }
+}
