@@ -5,6 +5,8 @@
 //! (`footprint(pose) ⊆ safe ∪ processed_so_far`), [`geodesy`] is the only place where WGS84 and
 //! the local ENU frame meet. [`can`] talks to the vehicle: the DBC-described protocol, the SLCAN
 //! bridge behind the [`can::link::VehicleLink`] trait, and a simulated adapter + ECU on a pty.
+//! [`gnss`] reads receivers (NMEA 0183) and [`localize`] fuses GNSS with track odometry into the
+//! pose and its quality verdict.
 //!
 //! # Features
 //! - `ros`: the ROS 2 nodes (r2r); needs a sourced ROS 2 Jazzy install to build.
@@ -13,5 +15,7 @@
 pub mod can;
 pub mod field;
 pub mod geodesy;
+pub mod gnss;
+pub mod localize;
 pub mod machine;
 pub mod plan;

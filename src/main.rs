@@ -22,6 +22,8 @@ enum Command {
     /// CAN bus tools: print the DBC, monitor, send, drive, simulated adapter + ECU.
     #[command(subcommand_required = true)]
     Can(cli::can::CanArgs),
+    /// Replay a GNSS (NMEA) log and a track-odometry log through the localizer.
+    Localize(cli::localize::LocalizeArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -36,6 +38,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Plan(a) => cli::plan::run(a),
         Command::Can(a) => cli::can::run(a),
+        Command::Localize(a) => cli::localize::run(a),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
