@@ -10,7 +10,11 @@
 //!
 //! # Features
 //! - `ros`: the ROS 2 nodes (r2r); needs a sourced ROS 2 Jazzy install to build.
-//! - `ros-doc-only`: the same code against r2r's doc-only bindings, so it type-checks anywhere.
+//! - `ros-doc-only`: the same code against r2r's doc-only bindings, so it type-checks anywhere and
+//!   its message conversions run in `cargo test --lib --features ros-doc-only` (nodes do not link).
+//!
+//! [`ros_interface`] (always built) is the table of topics the ROS nodes use, so the asset checks
+//! run without ROS.
 
 pub mod can;
 pub mod field;
@@ -19,3 +23,6 @@ pub mod gnss;
 pub mod localize;
 pub mod machine;
 pub mod plan;
+#[cfg(feature = "ros")]
+pub mod ros;
+pub mod ros_interface;
