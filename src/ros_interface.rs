@@ -204,6 +204,7 @@ pub const TOPICS: &[TopicSpec] = &[
     row("can_bridge", S, topic::ROTOR_CMD, msg_type::FLOAT64, Qos::Reliable, frame::NONE, None),
     row("can_bridge", S, topic::DEPTH_CMD, msg_type::FLOAT64, Qos::Reliable, frame::NONE, None),
     row("can_bridge", S, topic::ESTOP_LATCHED, msg_type::BOOL, Qos::Latched, frame::NONE, None),
+    row("can_bridge", S, topic::MISSION_STATE, msg_type::STRING, Qos::Latched, frame::NONE, None),
     row("can_bridge", P, topic::WHEEL_ODOMETRY, msg_type::ODOMETRY, Qos::SensorData, frame::ODOM, Some(rate::CAN_ODOMETRY_HZ)),
     row("can_bridge", P, topic::JOINT_STATES, msg_type::JOINT_STATE, Qos::Reliable, frame::BASE_LINK, Some(rate::CAN_ODOMETRY_HZ)),
     row("can_bridge", P, topic::DIAGNOSTICS, msg_type::DIAGNOSTIC_ARRAY, Qos::Reliable, frame::NONE, Some(rate::DIAGNOSTICS_HZ)),

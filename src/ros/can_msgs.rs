@@ -13,7 +13,9 @@ use r2r::sensor_msgs::msg::JointState;
 use super::drive_msgs::RPM_TO_RAD_S;
 use super::msg::{header, vector3};
 use crate::can::link::LinkStatus;
-use crate::can::protocol::{EngineStatus, FaultFlags, ImplementStatus, StopReason, VehicleFeedback, VehicleMode};
+use crate::can::protocol::{
+    EngineStatus, FaultFlags, HostMode, ImplementStatus, StopReason, VehicleFeedback, VehicleMode,
+};
 use crate::ros_interface::frame;
 
 /// Standard gravity, m/s² (detonation peaks come in g).
@@ -192,6 +194,17 @@ pub fn diagnostics(h: &MachineHealth, rotor_rpm_min: f64, stamp: Time) -> Diagno
     }
 }
 
+/// The host mode the CAN heartbeat reports for a `mission/state`: `clearing` is autonomous,
+/// `paused` paused; every other state leaves the machine to the operator (`Manual`, the bridge's
+/// default, so it can be driven for alignment and bring-up).
+pub fn host_mode_of(mission_state: &str) -> HostMode {
+    match mission_state {
+        "clearing" => HostMode::Auto,
+        "paused" => HostMode::Paused,
+        _ => HostMode::Manual,
+    }
+}
+
 /// Implement state as joint states: the rotor's angle and speed, the depth as the prismatic
 /// depth joint's position.
 ///
@@ -325,5 +338,14 @@ mod tests {
         let d = detonation_msg(35.0, time(4.0));
         assert_eq!(d.header.frame_id, "base_link");
         assert!((detonation_peak_g(&d) - 35.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn mission_state_sets_the_host_mode() {
+        assert_eq!(host_mode_of("clearing"), HostMode::Auto);
+        assert_eq!(host_mode_of("paused"), HostMode::Paused);
+        for s in ["idle", "ready", "completed", "finalized", ""] {
+            assert_eq!(host_mode_of(s), HostMode::Manual, "{s}");
+        }
     }
 }

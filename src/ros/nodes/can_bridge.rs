@@ -1,6 +1,7 @@
 //! `can_bridge`: the SLCAN bridge ([`BridgeLink`]) as a node. Subscribes `cmd_vel` (→ track speed
 //! setpoints), `implement/rotor_cmd` and `implement/depth_cmd` (→ implement setpoints) and
-//! `mission/estop_latched` (→ the EStop frame, and its release when the latch is reset);
+//! `mission/estop_latched` (→ the EStop frame, and its release when the latch is reset) and
+//! `mission/state` (→ the host mode in the heartbeat);
 //! publishes track speeds as `odometry/wheel` (dead-reckoned pose in `odom`), implement state as
 //! `joint_states`, machine health on `/diagnostics` and detonations on `detonation/shock`.
 //!
@@ -11,17 +12,17 @@ use futures::StreamExt;
 use r2r::geometry_msgs::msg::{AccelStamped, Twist};
 use r2r::nav_msgs::msg::Odometry;
 use r2r::sensor_msgs::msg::JointState;
-use r2r::std_msgs::msg::{Bool, Float64};
+use r2r::std_msgs::msg::{Bool, Float64, String as RosString};
 
 use crate::can::adapter::AdapterProfile;
 use crate::can::bridge::{BridgeConfig, BridgeLink};
 use crate::can::link::VehicleLink;
 use crate::can::port::PortConfig;
 use crate::can::protocol::{EStopReason, VehicleCommand, VehicleFeedback};
-use crate::ros::can_msgs::{detonation_msg, diagnostics, implement_joint_state, MachineHealth};
+use crate::ros::can_msgs::{detonation_msg, diagnostics, host_mode_of, implement_joint_state, MachineHealth};
 use crate::ros::drive_msgs::{msgs_to_implement, twist_to_drive, MAX_TRACK_SPEED_MPS};
 use crate::ros::msg::seconds;
-use crate::ros::params::{self, check_keys, ParamError, ParamMap};
+use crate::ros::params::{self, ParamError, ParamMap};
 use crate::ros::pose_msgs::{track_odometry, OdomIntegrator};
 use crate::ros::runtime::{now, shutdown_signal, NodeError, NodeHost};
 use crate::ros::setup;
@@ -53,14 +54,14 @@ pub fn port_config(map: &ParamMap) -> Result<PortConfig, ParamError> {
     Ok(p)
 }
 
+/// Parameters of the bridge beyond the shared setup keys (accepted there so one parameter file's
+/// `/**` block serves every node; only `machine` is used).
+pub const CAN_KEYS: [&str; 5] = ["port", "adapter", "bitrate_bps", "serial_baud", "track_speed_sigma_mps"];
+
 pub async fn run() -> Result<(), NodeError> {
     let mut host = NodeHost::create("can_bridge")?;
     // the shared planner settings (`/**` in the parameter files) are accepted and unused
-    let keys: Vec<&str> = ["port", "adapter", "bitrate_bps", "serial_baud", "track_speed_sigma_mps"]
-        .into_iter()
-        .chain(setup::SETUP_KEYS)
-        .collect();
-    check_keys("can_bridge", &host.params, &keys, &[])?;
+    super::check_params("can_bridge", &host.params)?;
     let machine = setup::machine(&host.params)?;
     let sigma = params::float_in(&host.params, "track_speed_sigma_mps", 0.005, 1e-4, 1.0)?;
     let mut link = BridgeLink::spawn(BridgeConfig::new(port_config(&host.params)?))
@@ -71,6 +72,7 @@ pub async fn run() -> Result<(), NodeError> {
     let mut rotor_sub = host.subscribe::<Float64>(topic::ROTOR_CMD)?;
     let mut depth_sub = host.subscribe::<Float64>(topic::DEPTH_CMD)?;
     let mut estop_sub = host.subscribe::<Bool>(topic::ESTOP_LATCHED)?;
+    let mut state_sub = host.subscribe::<RosString>(topic::MISSION_STATE)?;
     let odom_pub = host.publisher::<Odometry>(topic::WHEEL_ODOMETRY)?;
     let joint_pub = host.publisher::<JointState>(topic::JOINT_STATES)?;
     let diag_pub = host.publisher::<r2r::diagnostic_msgs::msg::DiagnosticArray>(topic::DIAGNOSTICS)?;
@@ -109,6 +111,10 @@ pub async fn run() -> Result<(), NodeError> {
                     let _ = link.send(VehicleCommand::EStop { stop: b.data, reason: EStopReason::Operator });
                     r2r::log_warn!(&logger, "e-stop {} sent to the vehicle", if b.data { "request" } else { "release" });
                 }
+            }
+            Some(st) = state_sub.next() => {
+                // the schedule owns the rolling counter; only the mode is taken from this
+                let _ = link.send(VehicleCommand::Heartbeat { counter: 0, mode: host_mode_of(&st.data) });
             }
             Some(ev) = link.recv() => {
                 health.update(&ev.feedback);

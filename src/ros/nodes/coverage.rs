@@ -19,13 +19,13 @@ use crate::localize::{Quality, QualityThresholds};
 use crate::ros::adapters::CoverageCore;
 use crate::ros::can_msgs::{detonation_peak_g, implement_from_joint_state};
 use crate::ros::grid_msgs::{detonation_markers, occupancy_grid};
-use crate::ros::params::{self, check_keys};
+use crate::ros::params;
 use crate::ros::pose_msgs::odometry_to_estimate;
 use crate::ros::runtime::{now, shutdown_signal, NodeError, NodeHost};
-use crate::ros::setup::{Setup, SETUP_KEYS};
+use crate::ros::setup::Setup;
 use crate::ros_interface::{rate, topic};
 
-/// Parameters of the coverage node beyond [`SETUP_KEYS`].
+/// Parameters of the coverage node beyond [`SETUP_KEYS`](crate::ros::setup::SETUP_KEYS).
 pub const COVERAGE_KEYS: [&str; 1] = ["resolution_m"];
 
 /// Build the grid for a loaded setup (the binary chooses the implementation).
@@ -33,8 +33,7 @@ pub type GridFactory = fn(&Setup, f64) -> Box<dyn CoverageCore>;
 
 pub async fn run_with(make_grid: GridFactory) -> Result<(), NodeError> {
     let mut host = NodeHost::create("coverage")?;
-    let keys: Vec<&str> = SETUP_KEYS.iter().chain(COVERAGE_KEYS.iter()).copied().collect();
-    check_keys("coverage", &host.params, &keys, &[])?;
+    super::check_params("coverage", &host.params)?;
     let setup = Setup::from_params(&host.params)?;
     let resolution = params::float_in(&host.params, "resolution_m", 0.1, 0.02, 5.0)?;
     let mut grid = make_grid(&setup, resolution);

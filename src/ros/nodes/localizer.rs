@@ -21,13 +21,16 @@ use crate::gnss::{FixType, GnssMeasurement};
 use crate::localize::{LocalizeEvent, Localizer, LocalizerConfig};
 use crate::ros::gnss_msgs::{navsat_to_fix, NavSatMapping};
 use crate::ros::msg::{seconds, time};
-use crate::ros::params::{self, check_keys, ParamError, ParamMap};
+use crate::ros::params::{self, ParamError, ParamMap};
 use crate::ros::pose_msgs::{
     estimate_odometry, imu_yaw_rate, localization_diagnostics, odometry_sample, tf_chain, OdomIntegrator, TwistVariance,
 };
 use crate::ros::runtime::{now, shutdown_signal, NodeError, NodeHost};
 use crate::ros::setup::Setup;
 use crate::ros_interface::{rate, topic};
+
+/// Parameters of the localizer beyond [`SETUP_KEYS`](crate::ros::setup::SETUP_KEYS) and the `localizer.*` tree.
+pub const LOCALIZER_KEYS: [&str; 3] = ["gnss_status_fix_as", "nmea_port", "nmea_baud"];
 
 /// Gyro readings older than this are not attached to an odometry sample, seconds.
 const GYRO_MAX_AGE_S: f64 = 0.1;
@@ -85,20 +88,7 @@ fn spawn_nmea(port: String, baud: u32, tx: tokio::sync::mpsc::Sender<GnssMeasure
 
 pub async fn run() -> Result<(), NodeError> {
     let mut host = NodeHost::create("localizer")?;
-    check_keys(
-        "localizer",
-        &host.params,
-        &[
-            "field",
-            "machine",
-            "safe_margin_m",
-            "max_area_m2",
-            "gnss_status_fix_as",
-            "nmea_port",
-            "nmea_baud",
-        ],
-        &["localizer"],
-    )?;
+    super::check_params("localizer", &host.params)?;
     let setup = Setup::from_params(&host.params)?;
     let cfg = localizer_config(&host.params, setup.machine.track_gauge_m)?;
     let gauge = cfg.vehicle.track_gauge_m;

@@ -17,18 +17,17 @@ use crate::ros::lifecycle::{
 };
 use crate::ros::mission_flow::{Action, MissionFlow};
 use crate::ros::msg::seconds;
-use crate::ros::params::{self, check_keys};
+use crate::ros::params;
 use crate::ros::runtime::{now, shutdown_signal, NodeError, NodeHost};
-use crate::ros::setup::{Setup, SETUP_KEYS};
+use crate::ros::setup::Setup;
 use crate::ros_interface::topic;
 
-/// Parameters of the mission node beyond [`SETUP_KEYS`].
+/// Parameters of the mission node beyond [`SETUP_KEYS`](crate::ros::setup::SETUP_KEYS).
 pub const MISSION_KEYS: [&str; 1] = ["completion_tolerance"];
 
 pub async fn run() -> Result<(), NodeError> {
     let mut host = NodeHost::create("mission")?;
-    let keys: Vec<&str> = SETUP_KEYS.iter().chain(MISSION_KEYS.iter()).copied().collect();
-    check_keys("mission", &host.params, &keys, &[])?;
+    super::check_params("mission", &host.params)?;
     let tolerance = params::float_in(&host.params, "completion_tolerance", 0.005, 0.0, 0.5)?;
     let param_map = host.params.clone();
 

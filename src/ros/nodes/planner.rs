@@ -3,15 +3,14 @@
 //! field, residual and passes as `plan/markers`, both latched (transient local).
 
 use crate::plan;
-use crate::ros::params::check_keys;
 use crate::ros::plan_msgs::{plan_markers, plan_path};
 use crate::ros::runtime::{now, shutdown_signal, NodeError, NodeHost};
-use crate::ros::setup::{Setup, SETUP_KEYS};
+use crate::ros::setup::Setup;
 use crate::ros_interface::topic;
 
 pub async fn run() -> Result<(), NodeError> {
     let mut host = NodeHost::create("planner")?;
-    check_keys("planner", &host.params, &SETUP_KEYS, &[])?;
+    super::check_params("planner", &host.params)?;
     let setup = Setup::from_params(&host.params)?;
     let path_pub = host.publisher::<r2r::nav_msgs::msg::Path>(topic::PLAN_PATH)?;
     let marker_pub = host.publisher::<r2r::visualization_msgs::msg::MarkerArray>(topic::PLAN_MARKERS)?;

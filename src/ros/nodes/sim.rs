@@ -24,13 +24,13 @@ use crate::ros::can_msgs::{detonation_msg, implement_joint_state};
 use crate::ros::drive_msgs::{msgs_to_implement, twist_to_drive, MAX_TRACK_SPEED_MPS, RPM_TO_RAD_S};
 use crate::ros::gnss_msgs::fix_to_navsat;
 use crate::ros::msg::{header, identity_quaternion, time, vector3};
-use crate::ros::params::{self, check_keys};
+use crate::ros::params;
 use crate::ros::pose_msgs::{track_odometry, OdomIntegrator, Pose2};
 use crate::ros::runtime::{shutdown_signal, NodeError, NodeHost};
-use crate::ros::setup::{Setup, SETUP_KEYS};
+use crate::ros::setup::Setup;
 use crate::ros_interface::{frame, rate, topic};
 
-/// Parameters of the sim node beyond [`SETUP_KEYS`].
+/// Parameters of the sim node beyond [`SETUP_KEYS`](crate::ros::setup::SETUP_KEYS).
 pub const SIM_KEYS: [&str; 1] = ["real_time_factor"];
 
 /// Build the simulator for a loaded setup and start pose (the binary chooses the implementation).
@@ -59,8 +59,7 @@ fn every(step_hz: f64, rate_hz: f64) -> u64 {
 
 pub async fn run_with(make_sim: SimFactory) -> Result<(), NodeError> {
     let mut host = NodeHost::create("sim")?;
-    let keys: Vec<&str> = SETUP_KEYS.iter().chain(SIM_KEYS.iter()).copied().collect();
-    check_keys("sim", &host.params, &keys, &[])?;
+    super::check_params("sim", &host.params)?;
     if params::use_sim_time(&host.params)? {
         return Err(NodeError::Failed(
             "sim is the /clock source: run it with use_sim_time false".into(),

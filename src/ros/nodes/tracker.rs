@@ -17,10 +17,9 @@ use crate::ros::adapters::{PathFollower, TrackerSetpoints};
 use crate::ros::can_msgs::implement_from_joint_state;
 use crate::ros::drive_msgs::{drive_to_twist, implement_to_msgs};
 use crate::ros::msg::seconds;
-use crate::ros::params::check_keys;
 use crate::ros::pose_msgs::odometry_to_estimate;
 use crate::ros::runtime::{latest, now, shutdown_signal, NodeError, NodeHost};
-use crate::ros::setup::{Setup, SETUP_KEYS};
+use crate::ros::setup::Setup;
 use crate::ros_interface::{rate, topic};
 
 /// The mission state in which the tracker drives.
@@ -33,7 +32,7 @@ pub fn may_drive(mission_state: Option<&str>, estop_latched: Option<bool>) -> bo
 
 pub async fn run_with(mut follower: impl PathFollower) -> Result<(), NodeError> {
     let mut host = NodeHost::create("tracker")?;
-    check_keys("tracker", &host.params, &SETUP_KEYS, &[])?;
+    super::check_params("tracker", &host.params)?;
     let setup = Setup::from_params(&host.params)?;
     let plan =
         plan::plan(&setup.field, &setup.machine, &setup.plan_config).map_err(|e| NodeError::Failed(e.to_string()))?;
