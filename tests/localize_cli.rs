@@ -155,3 +155,39 @@ fn bad_datum_and_missing_file_are_clear_errors() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/G.nmea: cannot open"));
 }
+
+#[test]
+fn config_yaml_is_read_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let nmea = dir.path().join("GNSS.nmea");
+    let tracks = dir.path().join("TRACKS.csv");
+    std::fs::write(&nmea, "").unwrap();
+    std::fs::write(&tracks, "unix_time_s,left_track_mps,right_track_mps\n1.0,0.1,0.1\n").unwrap();
+    let run = |yaml: &str| {
+        let cfg = dir.path().join("localize.yaml");
+        std::fs::write(&cfg, yaml).unwrap();
+        demine()
+            .args([
+                "localize",
+                "--nmea",
+                nmea.to_str().unwrap(),
+                "--odometry",
+                tracks.to_str().unwrap(),
+            ])
+            .args([
+                "--config",
+                cfg.to_str().unwrap(),
+                "--out",
+                dir.path().join("EST.csv").to_str().unwrap(),
+            ])
+            .output()
+            .unwrap()
+    };
+    let ok = run("vehicle:\n  antenna_forward_m: 1.2\nquality:\n  good_max_sigma_h_m: 0.05\n");
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let typo = run("vehicle:\n  antena_forward_m: 1.2\n");
+    assert!(!typo.status.success());
+    assert!(String::from_utf8_lossy(&typo.stderr).contains("antena_forward_m"));
+    let bad = run("quality:\n  good_max_sigma_h_m: -1\n");
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("quality.good_max_sigma_h_m = -1 is invalid"));
+}

@@ -64,6 +64,18 @@ impl FixType {
         }
     }
 
+    /// From `sensor_msgs/NavSatStatus.status` (−1 no fix, 0 fix, 1 SBAS, 2 GBAS). NavSatFix cannot
+    /// say "RTK": GBAS maps to `Dgps`, conservatively; a driver that knows the RTK state passes it
+    /// separately and the ROS layer sets `RtkFixed`/`RtkFloat` itself.
+    pub fn from_navsat_status(status: i8) -> Self {
+        match status {
+            -1 => FixType::NoFix,
+            0 => FixType::Single,
+            1 | 2 => FixType::Dgps,
+            other => FixType::Other(other as u8),
+        }
+    }
+
     /// True for solution types that are measurements of the antenna position.
     pub fn is_measurement(self) -> bool {
         matches!(
@@ -195,6 +207,9 @@ mod tests {
         }
         assert_eq!(FixType::from_gga_quality(4), FixType::RtkFixed);
         assert_eq!(FixType::from_gga_quality(5), FixType::RtkFloat);
+        assert_eq!(FixType::from_navsat_status(-1), FixType::NoFix);
+        assert_eq!(FixType::from_navsat_status(0), FixType::Single);
+        assert_eq!(FixType::from_navsat_status(2), FixType::Dgps);
     }
 
     #[test]

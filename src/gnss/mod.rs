@@ -7,6 +7,7 @@
 pub mod epoch;
 pub mod fix;
 pub mod nmea;
+pub mod nmea_encode;
 pub mod reader;
 pub mod serial;
 

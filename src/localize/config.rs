@@ -42,10 +42,14 @@ pub struct ProcessNoise {
     pub accel_m2ps3: f64,
     /// Yaw acceleration spectral density, (rad/s²)²/Hz. Default 4e-4.
     pub yaw_accel_rad2ps3: f64,
-    /// Position random walk along the track (ground irregularities), m²/s. Default 1e-6.
+    /// Position random walk along the track (ground irregularities), m²/s. Default 2e-7.
     pub along_track_m2ps: f64,
-    /// Position random walk across the track (lateral skid), m²/s. Default 5e-6.
+    /// Position random walk across the track, m²/s. Default 2e-7.
     pub cross_track_m2ps: f64,
+    /// Lateral skid (crab) speed: stationary 1σ, m/s. Default 0.001.
+    pub lateral_skid_sigma_mps: f64,
+    /// Lateral skid correlation time, seconds (> 0). Default 5.
+    pub lateral_skid_tau_s: f64,
     /// Yaw random walk (unmodelled heading disturbances), rad²/s. Default 1e-7.
     pub yaw_rad2ps: f64,
     /// Odometry-scale random walk (slip changing with soil), 1/s. Default 5e-5.
@@ -61,8 +65,10 @@ impl Default for ProcessNoise {
         Self {
             accel_m2ps3: 0.0025,
             yaw_accel_rad2ps3: 4e-4,
-            along_track_m2ps: 1e-6,
-            cross_track_m2ps: 5e-6,
+            along_track_m2ps: 2e-7,
+            cross_track_m2ps: 2e-7,
+            lateral_skid_sigma_mps: 0.001,
+            lateral_skid_tau_s: 5.0,
             yaw_rad2ps: 1e-6,
             odometry_scale_per_s: 2.5e-5,
             turn_scale_per_s: 1e-4,
@@ -312,6 +318,16 @@ impl LocalizerConfig {
                 "process.cross_track_m2ps",
                 c.process.cross_track_m2ps,
                 c.process.cross_track_m2ps >= 0.0,
+            ),
+            (
+                "process.lateral_skid_sigma_mps",
+                c.process.lateral_skid_sigma_mps,
+                c.process.lateral_skid_sigma_mps >= 0.0,
+            ),
+            (
+                "process.lateral_skid_tau_s",
+                c.process.lateral_skid_tau_s,
+                c.process.lateral_skid_tau_s > 0.0,
             ),
             ("process.yaw_rad2ps", c.process.yaw_rad2ps, c.process.yaw_rad2ps >= 0.0),
             (

@@ -445,6 +445,7 @@ impl Core {
         p[(idx::ODO_SCALE, idx::ODO_SCALE)] = al.odometry_scale_sigma.powi(2);
         p[(idx::TURN_SCALE, idx::TURN_SCALE)] = al.turn_scale_sigma.powi(2);
         p[(idx::GYRO_BIAS, idx::GYRO_BIAS)] = al.gyro_bias_sigma_rps.powi(2);
+        p[(idx::LATERAL, idx::LATERAL)] = cfg.process.lateral_skid_sigma_mps.powi(2);
         let mut ekf = Ekf::new(x, p, f.unix_time_s);
         ekf.gnss_bias_var_m2 = bias_var;
         ekf.gnss_bias_tau_s = cfg.fix_sigmas.correlation_time_s;

@@ -14,10 +14,13 @@
 //! | 7 | b | gyro bias | rad/s |
 //! | 8 | β_e | slowly varying GNSS error, east | m |
 //! | 9 | β_n | slowly varying GNSS error, north | m |
+//! | 10 | u | lateral (crab) ground speed, to the left | m/s |
 //!
 //! Motion: constant speed and yaw rate over a step, integrated at the mid-point yaw; v and ω follow
 //! white accelerations, k, τ and b random walks, the position takes a small along/cross-track random
-//! walk (ground irregularities, lateral skid). The GNSS error is split into a white part (in the
+//! walk (ground irregularities), and the lateral skid u is a first-order Gauss-Markov process: at
+//! working speed a few mm/s of crab is a heading-sized angle between course and yaw, which GNSS
+//! alone cannot tell apart. The GNSS error is split into a white part (in the
 //! measurement noise) and a first-order Gauss-Markov part β (in the state) whose stationary variance
 //! and correlation time belong to the current fix type: float, DGPS and single errors wander over
 //! tens of seconds, and averaging them as if they were white would make the covariance lie. Updates use the Joseph form so P stays symmetric
@@ -29,7 +32,7 @@ use crate::localize::config::ProcessNoise;
 use crate::localize::wrap_angle_rad;
 
 /// State dimension.
-pub const N: usize = 10;
+pub const N: usize = 11;
 pub type StateVector = SVector<f64, N>;
 pub type StateMatrix = SMatrix<f64, N, N>;
 
@@ -45,6 +48,7 @@ pub mod idx {
     pub const GYRO_BIAS: usize = 7;
     pub const GNSS_BIAS_E: usize = 8;
     pub const GNSS_BIAS_N: usize = 9;
+    pub const LATERAL: usize = 10;
 }
 
 /// Filter state and covariance at a time.
@@ -125,23 +129,29 @@ impl Ekf {
     fn predict(&mut self, dt: f64, q: &ProcessNoise) {
         let x = &mut self.x;
         let v = x[idx::V];
+        let u = x[idx::LATERAL];
         let w = x[idx::W];
         let yaw_mid = x[idx::YAW] + 0.5 * w * dt;
         let (s, c) = yaw_mid.sin_cos();
         let mut f = StateMatrix::identity();
-        f[(idx::E, idx::YAW)] = -v * s * dt;
+        f[(idx::E, idx::YAW)] = (-v * s - u * c) * dt;
         f[(idx::E, idx::V)] = c * dt;
-        f[(idx::E, idx::W)] = -v * s * 0.5 * dt * dt;
-        f[(idx::N, idx::YAW)] = v * c * dt;
+        f[(idx::E, idx::LATERAL)] = -s * dt;
+        f[(idx::E, idx::W)] = (-v * s - u * c) * 0.5 * dt * dt;
+        f[(idx::N, idx::YAW)] = (v * c - u * s) * dt;
         f[(idx::N, idx::V)] = s * dt;
-        f[(idx::N, idx::W)] = v * c * 0.5 * dt * dt;
+        f[(idx::N, idx::LATERAL)] = c * dt;
+        f[(idx::N, idx::W)] = (v * c - u * s) * 0.5 * dt * dt;
+        let phi_u = (-dt / q.lateral_skid_tau_s).exp();
+        f[(idx::LATERAL, idx::LATERAL)] = phi_u;
         f[(idx::YAW, idx::W)] = dt;
         let phi = (-dt / self.gnss_bias_tau_s).exp();
         f[(idx::GNSS_BIAS_E, idx::GNSS_BIAS_E)] = phi;
         f[(idx::GNSS_BIAS_N, idx::GNSS_BIAS_N)] = phi;
 
-        x[idx::E] += v * c * dt;
-        x[idx::N] += v * s * dt;
+        x[idx::E] += (v * c - u * s) * dt;
+        x[idx::N] += (v * s + u * c) * dt;
+        x[idx::LATERAL] *= phi_u;
         x[idx::YAW] = wrap_angle_rad(x[idx::YAW] + w * dt);
         x[idx::GNSS_BIAS_E] *= phi;
         x[idx::GNSS_BIAS_N] *= phi;
@@ -161,6 +171,7 @@ impl Ekf {
         qm[(idx::ODO_SCALE, idx::ODO_SCALE)] = q.odometry_scale_per_s * dt;
         qm[(idx::TURN_SCALE, idx::TURN_SCALE)] = q.turn_scale_per_s * dt;
         qm[(idx::GYRO_BIAS, idx::GYRO_BIAS)] = q.gyro_bias_rad2ps3 * dt;
+        qm[(idx::LATERAL, idx::LATERAL)] = q.lateral_skid_sigma_mps.powi(2) * (1.0 - phi_u * phi_u);
         let qb = self.gnss_bias_var_m2 * (1.0 - phi * phi);
         qm[(idx::GNSS_BIAS_E, idx::GNSS_BIAS_E)] = qb;
         qm[(idx::GNSS_BIAS_N, idx::GNSS_BIAS_N)] = qb;

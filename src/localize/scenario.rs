@@ -530,11 +530,6 @@ fn reading_time(r: &SensorReading) -> f64 {
     }
 }
 
-/// A random seed-derived jitter helper for tests that want reproducible noise outside a scenario.
-pub fn seeded_rng(seed: u64) -> ChaCha8Rng {
-    ChaCha8Rng::seed_from_u64(seed)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -550,7 +545,5 @@ mod tests {
         let last = a.truth.last().unwrap();
         assert!(last.distance_m > 14.0 && last.distance_m < 17.0, "{}", last.distance_m);
         assert!(a.truth.iter().all(|s| s.speed_mps <= 0.14 + 1e-9));
-        let mut rng = seeded_rng(3);
-        let _: f64 = rng.random();
     }
 }
