@@ -1,9 +1,10 @@
 //! `sensor_msgs/NavSatFix` ⇄ the estimator's [`GnssFix`].
 //!
-//! NavSatFix cannot say "RTK": its status is NO_FIX, FIX, SBAS_FIX or GBAS_FIX. Drivers report RTK
-//! as GBAS; fixed and float are told apart here by the reported covariance (a 1σ semi-major axis
-//! at or below [`NavSatMapping::rtk_fixed_max_sigma_m`] is fixed, anything else or no covariance
-//! is float). What plain FIX means is configured ([`NavSatMapping::status_fix_as`]): a single
+//! NavSatFix cannot say "RTK": its status is NO_FIX, FIX, SBAS_FIX or GBAS_FIX, decoded by
+//! [`FixType::from_navsat_status`] (GBAS → DGPS, conservatively). Drivers report RTK as GBAS, so
+//! GBAS fixes are refined here by the reported covariance: a 1σ semi-major axis at or below
+//! [`NavSatMapping::rtk_fixed_max_sigma_m`] is RTK fixed, anything else or no covariance RTK float
+//! (set the threshold to 0 to never take a NavSatFix as RTK fixed). What plain FIX means is configured ([`NavSatMapping::status_fix_as`]): a single
 //! point solution on a real receiver, but Gazebo's NavSat sensor always reports FIX with an unknown
 //! covariance, so the simulation launch maps it to RTK fixed.
 
@@ -68,17 +69,14 @@ pub fn navsat_to_fix(msg: &NavSatFix, mapping: &NavSatMapping) -> Result<GnssFix
     } else {
         None
     };
-    let fix_type = if status == NavSatStatus::STATUS_FIX as i32 {
-        mapping.status_fix_as
-    } else if status == NavSatStatus::STATUS_SBAS_FIX as i32 {
-        FixType::Dgps
-    } else if status == NavSatStatus::STATUS_GBAS_FIX as i32 {
-        match covariance {
+    // the estimator's own decoding, refined where NavSatFix leaves the operator a choice
+    let fix_type = match FixType::from_navsat_status(msg.status.status) {
+        FixType::Single => mapping.status_fix_as,
+        FixType::Dgps if status == NavSatStatus::STATUS_GBAS_FIX as i32 => match covariance {
             Some(c) if c.semi_major_m() <= mapping.rtk_fixed_max_sigma_m => FixType::RtkFixed,
             _ => FixType::RtkFloat,
-        }
-    } else {
-        FixType::NoFix
+        },
+        other => other,
     };
     let mut fix = GnssFix::new(seconds(&msg.header.stamp), position, fix_type);
     fix.covariance = covariance;
@@ -178,6 +176,10 @@ mod tests {
             FixType::Single
         );
         assert!(navsat_to_fix(&msg, &sim).unwrap().covariance.is_none());
+        // an unknown status keeps its value
+        let mut odd = msg.clone();
+        odd.status.status = 7;
+        assert_eq!(navsat_to_fix(&odd, &sim).unwrap().fix_type, FixType::Other(7));
     }
 
     #[test]
