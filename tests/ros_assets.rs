@@ -291,6 +291,7 @@ const ROS_PLAIN: &[&str] = &[
     "adapters.rs",
     "can_msgs.rs",
     "drive_msgs.rs",
+    "estimate_msgs.rs",
     "estop.rs",
     "gnss_msgs.rs",
     "grid_msgs.rs",

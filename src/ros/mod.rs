@@ -4,6 +4,7 @@
 //! - Pure conversions between core types and standard messages, unit-tested with r2r's doc-only
 //!   bindings: [`msg`] (shared constructors), [`plan_msgs`] (plan and field → Path, MarkerArray),
 //!   [`pose_msgs`] (estimate → Odometry, the `map → odom → base_link` TF chain, wheel odometry),
+//!   [`estimate_msgs`] (Odometry → estimate, the localization verdict as diagnostics),
 //!   [`gnss_msgs`] (NavSatFix ⇄ GnssFix), [`drive_msgs`] (Twist ⇄ track speeds, implement
 //!   setpoints), [`can_msgs`] (machine health → DiagnosticArray, implement joint states,
 //!   detonations), [`grid_msgs`] (processed grid → OccupancyGrid).
@@ -21,6 +22,7 @@
 pub mod adapters;
 pub mod can_msgs;
 pub mod drive_msgs;
+pub mod estimate_msgs;
 pub mod estop;
 pub mod gnss_msgs;
 pub mod grid_msgs;

@@ -6,7 +6,7 @@
 //! The grid is a [`CoverageCore`]; until `crate::coverage` (issue 5) lands the binary passes the
 //! stand-in [`StripGrid`](crate::ros::adapters::StripGrid). Ground is credited only with a `Good`
 //! estimate (quality re-derived from the covariance, see
-//! [`odometry_to_estimate`](crate::ros::pose_msgs::odometry_to_estimate)).
+//! [`odometry_to_estimate`](crate::ros::estimate_msgs::odometry_to_estimate)).
 
 use futures::StreamExt;
 use r2r::geometry_msgs::msg::AccelStamped;
@@ -18,9 +18,9 @@ use r2r::visualization_msgs::msg::MarkerArray;
 use crate::localize::{Quality, QualityThresholds};
 use crate::ros::adapters::CoverageCore;
 use crate::ros::can_msgs::{detonation_peak_g, implement_from_joint_state};
+use crate::ros::estimate_msgs::odometry_to_estimate;
 use crate::ros::grid_msgs::{detonation_markers, occupancy_grid};
 use crate::ros::params;
-use crate::ros::pose_msgs::odometry_to_estimate;
 use crate::ros::runtime::{now, shutdown_signal, NodeError, NodeHost};
 use crate::ros::setup::Setup;
 use crate::ros_interface::{rate, topic};

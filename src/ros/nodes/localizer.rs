@@ -19,11 +19,12 @@ use r2r::tf2_msgs::msg::TFMessage;
 
 use crate::gnss::{FixType, GnssMeasurement};
 use crate::localize::{LocalizeEvent, Localizer, LocalizerConfig};
+use crate::ros::estimate_msgs::localization_diagnostics;
 use crate::ros::gnss_msgs::{navsat_to_fix, NavSatMapping};
 use crate::ros::msg::{seconds, time};
 use crate::ros::params::{self, ParamError, ParamMap};
 use crate::ros::pose_msgs::{
-    estimate_odometry, imu_yaw_rate, localization_diagnostics, odometry_sample, tf_chain, OdomIntegrator, TwistVariance,
+    estimate_odometry, imu_yaw_rate, odometry_sample, tf_chain, OdomIntegrator, TwistVariance,
 };
 use crate::ros::runtime::{now, shutdown_signal, NodeError, NodeHost};
 use crate::ros::setup::Setup;
