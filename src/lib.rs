@@ -5,12 +5,16 @@
 //! (`footprint(pose) ⊆ safe ∪ processed_so_far`), [`geodesy`] is the only place where WGS84 and
 //! the local ENU frame meet. [`can`] talks to the vehicle: the DBC-described protocol, the SLCAN
 //! bridge behind the [`can::link::VehicleLink`] trait, and a simulated adapter + ECU on a pty.
-//! [`gnss`] reads receivers (NMEA 0183) and [`localize`] fuses GNSS with
-//! track odometry into the pose and its quality verdict.
+//! [`gnss`] reads receivers (NMEA 0183) and [`localize`] fuses GNSS with track odometry into the
+//! pose and its quality verdict.
 //!
 //! # Features
 //! - `ros`: the ROS 2 nodes (r2r); needs a sourced ROS 2 Jazzy install to build.
-//! - `ros-doc-only`: the same code against r2r's doc-only bindings, so it type-checks anywhere.
+//! - `ros-doc-only`: the same code against r2r's doc-only bindings, so it type-checks anywhere and
+//!   its message conversions run in `cargo test --lib --features ros-doc-only` (nodes do not link).
+//!
+//! [`ros_interface`] (always built) is the table of topics the ROS nodes use, so the asset checks
+//! run without ROS.
 
 pub mod can;
 pub mod coverage;
@@ -22,3 +26,6 @@ pub mod machine;
 pub mod plan;
 pub mod sim;
 pub mod track;
+#[cfg(feature = "ros")]
+pub mod ros;
+pub mod ros_interface;
