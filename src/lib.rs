@@ -24,8 +24,8 @@ pub mod gnss;
 pub mod localize;
 pub mod machine;
 pub mod plan;
-pub mod sim;
-pub mod track;
 #[cfg(feature = "ros")]
 pub mod ros;
 pub mod ros_interface;
+pub mod sim;
+pub mod track;
