@@ -8,19 +8,30 @@
 //! [`mission`] is the state machine, pre-flight checks and safety supervisor (decisions as
 //! data), [`record`] the clearance record in SQLite, [`runtime`] the in-process host of
 //! `demine sim` that wires everything together in simulated time.
+//! [`gnss`] reads receivers (NMEA 0183) and [`localize`] fuses GNSS with track odometry into the
+//! pose and its quality verdict.
 //!
 //! # Features
 //! - `ros`: the ROS 2 nodes (r2r); needs a sourced ROS 2 Jazzy install to build.
-//! - `ros-doc-only`: the same code against r2r's doc-only bindings, so it type-checks anywhere.
+//! - `ros-doc-only`: the same code against r2r's doc-only bindings, so it type-checks anywhere and
+//!   its message conversions run in `cargo test --lib --features ros-doc-only` (nodes do not link).
+//!
+//! [`ros_interface`] (always built) is the table of topics the ROS nodes use, so the asset checks
+//! run without ROS.
 
 pub mod can;
 pub mod coverage;
 pub mod field;
 pub mod geodesy;
+pub mod gnss;
+pub mod localize;
 pub mod machine;
 pub mod mission;
 pub mod plan;
 pub mod record;
+#[cfg(feature = "ros")]
+pub mod ros;
+pub mod ros_interface;
 pub mod runtime;
 pub mod sim;
 pub mod track;

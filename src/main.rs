@@ -24,6 +24,8 @@ enum Command {
     Can(cli::can::CanArgs),
     /// Run a whole clearance mission against the built-in simulator.
     Sim(cli::sim::SimArgs),
+    /// Replay a GNSS (NMEA) log and a track-odometry log through the localizer.
+    Localize(cli::localize::LocalizeArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -39,6 +41,7 @@ fn main() -> std::process::ExitCode {
         Command::Plan(a) => cli::plan::run(a),
         Command::Can(a) => cli::can::run(a),
         Command::Sim(a) => cli::sim::run(a),
+        Command::Localize(a) => cli::localize::run(a),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

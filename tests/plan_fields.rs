@@ -119,3 +119,52 @@ fn large_dubins_machine() {
     );
     assert_good("dubins", &f, &large(), 0.99);
 }
+
+/// The mission's re-planning entry point: a strip missed while driving is planned from the
+/// machine's pose over processed ground only, and covered.
+#[test]
+fn gap_fill_covers_a_missed_strip() {
+    use demine::plan::{plan_gap_fill, Pose};
+    use geo::{Area, BooleanOps, MultiPolygon, Polygon, Rect};
+    let f = field(&rect(0.0, 0.0, 60.0, 40.0), &[], None);
+    let m = medium();
+    // everything processed except a 1.2 m strip across the middle
+    let hazard = f.hazard.clone();
+    let missed = MultiPolygon::new(vec![Rect::new((0.0, 19.4), (60.0, 20.6)).to_polygon()]);
+    let processed = hazard.difference(&missed);
+    let pose = Pose::new(-5.0, 10.0, 0.0); // on the safe band, west of the field
+    let p = plan_gap_fill(&f, &m, &PlanConfig::default(), &processed, &missed, pose);
+    assert!(!p.motions.is_empty());
+    assert!(
+        p.residual.unsigned_area() < 0.5,
+        "left {:.2} m² of the missed strip",
+        p.residual.unsigned_area()
+    );
+    assert!(p.motions.iter().any(|mo| mo.kind() == demine::plan::PathKind::Gap));
+    // the strip is covered by what the gap plan processes
+    let strips: Vec<Polygon<f64>> = p.strips(&m);
+    let done = geo::unary_union(strips.iter());
+    assert!(missed.difference(&done).unsigned_area() < 0.5);
+}
+
+#[test]
+fn margin_wider_than_the_slack_is_refused() {
+    let f = field(&rect(0.0, 0.0, 40.0, 30.0), &[], None);
+    let cfg = PlanConfig {
+        footprint_margin_m: 0.2,
+        ..PlanConfig::default()
+    };
+    let e = plan(&f, &medium(), &cfg).unwrap_err().to_string();
+    assert!(e.contains("0.2") && e.contains("0.100"), "{e}");
+    // no margin at all is allowed (and plans at least as much)
+    let p0 = plan(
+        &f,
+        &medium(),
+        &PlanConfig {
+            footprint_margin_m: 0.0,
+            ..PlanConfig::default()
+        },
+    )
+    .unwrap();
+    assert!(p0.processed_fraction >= 0.99);
+}

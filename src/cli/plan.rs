@@ -29,6 +29,9 @@ pub struct PlanArgs {
     /// Step of the lane-angle search, degrees.
     #[arg(long, default_value_t = 5.0)]
     pub angle_step_deg: f64,
+    /// Margin kept between the tracks and unprocessed ground, metres (room for tracking error).
+    #[arg(long, default_value_t = 0.1)]
+    pub margin_m: f64,
 }
 
 pub fn load_machine(path: Option<&PathBuf>) -> anyhow::Result<MachineProfile> {
@@ -50,6 +53,7 @@ pub fn run(a: PlanArgs) -> anyhow::Result<()> {
     let machine = load_machine(a.machine.as_ref())?;
     let cfg = PlanConfig {
         angle_step_deg: a.angle_step_deg,
+        footprint_margin_m: a.margin_m,
         ..PlanConfig::default()
     };
     let t0 = std::time::Instant::now();

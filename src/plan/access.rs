@@ -47,7 +47,8 @@ pub fn plan(site: &Site, m: &MachineProfile) -> Option<Access> {
     let axis = (ph.y - ps.y).atan2(ph.x - ps.x);
     let f = LaneFrame::new(axis);
     let (ls, lh) = (f.to_lane(ps), f.to_lane(ph));
-    let width = turn_band_m(m) + m.working_width_m;
+    // wide enough to pivot anywhere along it with a lane to spare
+    let width = turn_band_m(m).max(2.0 * m.pivot_radius_m()) + m.working_width_m + m.lane_spacing_m();
     let hz = f.polygons_to_lane(&site.hazard).bounding_rect()?;
     // Lateral position: at the safe area's closest point, moved sideways so that the corridor lies
     // within the safe ground behind it (where each corridor pass starts with the machine on it).
@@ -67,8 +68,10 @@ pub fn plan(site: &Site, m: &MachineProfile) -> Option<Access> {
             .iter()
             .filter(|d| d.0 < hi && d.1 > lo)
             .fold((lo, hi), |acc, d| (acc.0.max(d.0), acc.1.min(d.1)));
-        y = if hi - lo > width {
-            ls.y.clamp(lo + width / 2.0, hi - width / 2.0)
+        // keep a pivot's reach from the safe area's sides so that the outer passes can be entered
+        let margin = width / 2.0 + m.pivot_radius_m();
+        y = if hi - lo > 2.0 * margin {
+            ls.y.clamp(lo + margin, hi - margin)
         } else {
             (lo + hi) / 2.0
         };

@@ -12,8 +12,8 @@ use crate::machine::MachineProfile;
 use geo::{Area, BooleanOps};
 
 /// Replay `plan`; `Err` describes the first violation.
-pub fn verify(plan: &Plan, site: &Site, m: &MachineProfile) -> Result<(), String> {
-    let body = Body::new(m);
+pub fn verify(plan: &Plan, site: &Site, m: &MachineProfile, margin_m: f64) -> Result<(), String> {
+    let body = Body::with_margin(m, margin_m);
     let mut rule = FootprintRule::new(&site.safe);
     let mut prev: Option<super::Pose> = None;
     for (i, mo) in plan.motions.iter().enumerate() {

@@ -17,10 +17,12 @@ use geo::{BooleanOps, Buffer, Coord, LineString, MultiPolygon, Simplify};
 pub fn turn_band_m(m: &MachineProfile) -> f64 {
     let rear = m.footprint_m.iter().map(|p| p[0]).fold(f64::INFINITY, f64::min);
     let behind = m.implement_x_m() - rear;
+    // plus room for the footprint margin on both sides
+    let room = 0.3;
     if m.min_turn_radius_m > 0.0 {
-        behind.max(2.0 * m.min_turn_radius_m + m.working_width_m / 2.0)
+        behind.max(2.0 * m.min_turn_radius_m + m.working_width_m / 2.0) + room
     } else {
-        behind.max(2.0 * m.pivot_radius_m())
+        behind.max(2.0 * m.pivot_radius_m()) + room
     }
 }
 

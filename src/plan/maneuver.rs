@@ -34,6 +34,8 @@ pub const CURVE_STEP_M: f64 = 0.25;
 /// Most candidates checked per connection and per manoeuvre shape before giving up (the cheapest
 /// are checked first).
 pub const MAX_CHECKED_PER_SHAPE: usize = 75;
+/// Most Dubins candidates checked per connection (their sweeps are long to check).
+pub const MAX_CHECKED_DUBINS: usize = 450;
 
 /// Is `motion` inside the allowed ground? Processing motions may also stand on the strip they process.
 pub fn motion_allowed(rule: &mut FootprintRule, body: &Body, motion: &Motion) -> bool {
@@ -96,11 +98,29 @@ pub fn connect(
     }
     let mut cands = candidates(m, from, to, kind);
     cands.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Long straight links usually cross unprocessed ground and are slow to check: leave those to
+    // the routed transit below.
+    cands.retain(|(_, mv)| {
+        !mv.iter().any(|x| {
+            matches!(
+                x,
+                Motion::Straight {
+                    direction: Direction::Forward,
+                    ..
+                }
+            ) && x.length_m() > FAR_M
+        })
+    });
+    let tries = if m.min_turn_radius_m > 0.0 {
+        MAX_CHECKED_DUBINS
+    } else {
+        2 * MAX_CHECKED_PER_SHAPE
+    };
     // Candidates share motions (the same retreat, the same pivot): check each motion once.
     let mut memo: std::collections::HashMap<[i64; 7], bool> = std::collections::HashMap::new();
-    cands
+    let direct = cands
         .into_iter()
-        .take(MAX_CHECKED_PER_SHAPE * if m.min_turn_radius_m > 0.0 { 6 } else { 2 })
+        .take(tries)
         .take_while(|(cost, _)| *cost < budget_s)
         .map(|(_, motions)| motions)
         .find(|motions| {
@@ -109,7 +129,88 @@ pub fn connect(
                     .entry(motion_key(mo))
                     .or_insert_with(|| motion_allowed(rule, body, mo))
             })
-        })
+        });
+    if direct.is_some() || budget_s.is_finite() {
+        return direct;
+    }
+    routed(rule, body, m, from, to, kind)
+}
+
+/// Length of a forward link beyond which a connection is left to the routed transit, metres.
+pub const FAR_M: f64 = 25.0;
+
+/// A transit routed over allowed ground: from the pose itself or after running on out of the lane,
+/// to the pass start or a short run-up behind it.
+fn routed(
+    rule: &mut FootprintRule,
+    body: &Body,
+    m: &MachineProfile,
+    from: From,
+    to: Pose,
+    kind: PathKind,
+) -> Option<Vec<Motion>> {
+    let reach = m.implement_x_m() + m.pivot_radius_m() + 2.0;
+    let fh = from.pose.heading();
+    let h = to.heading();
+    for d in [
+        0.0,
+        -reach,
+        from.retreat_m,
+        from.retreat_m + reach,
+        from.retreat_m + 3.0 * reach,
+    ] {
+        let q = Pose {
+            x_m: from.pose.x_m - fh.x * d,
+            y_m: from.pose.y_m - fh.y * d,
+            ..from.pose
+        };
+        let mut head = Vec::new();
+        if d != 0.0 {
+            let direction = if d > 0.0 {
+                Direction::Reverse
+            } else {
+                Direction::Forward
+            };
+            let mo = Motion::Straight {
+                from: from.pose,
+                to: q,
+                direction,
+                implement: false,
+                kind,
+            };
+            if !motion_allowed(rule, body, &mo) {
+                continue;
+            }
+            head.push(mo);
+        }
+        for k in [0.0, reach] {
+            let s = Pose {
+                x_m: to.x_m - h.x * k,
+                y_m: to.y_m - h.y * k,
+                ..to
+            };
+            let Some(mid) = super::transit::route(rule, body, m, q, s, kind) else {
+                continue;
+            };
+            let mut mv = head.clone();
+            mv.extend(mid);
+            if k > 0.0 {
+                let run_up = Motion::Straight {
+                    from: s,
+                    to,
+                    direction: Direction::Forward,
+                    implement: false,
+                    kind,
+                };
+                if !motion_allowed(rule, body, &run_up) {
+                    continue;
+                }
+                mv.push(run_up);
+            }
+            return Some(mv);
+        }
+    }
+    None
 }
 
 /// A motion quantised to 0.1 mm / 1 µrad, for the memo of checks.

@@ -12,7 +12,7 @@
 //! within it.
 
 use super::scan::{chord, edge_extents, edges};
-use geo::{BoundingRect, Polygon, Rect};
+use geo::{BoundingRect, Coord, Polygon, Rect};
 
 const EMPTY: u8 = 0;
 const TOUCHED: u8 = 1;
@@ -34,6 +34,9 @@ pub struct CoverMask {
     nx: usize,
     ny: usize,
     cells: Vec<u8>,
+    /// Cells whose centre lies in some allowed polygon (the union, seams included): a hint for
+    /// route search, never a proof.
+    centres: Vec<bool>,
 }
 
 fn intersect(a: &[(f64, f64)], b: &[(f64, f64)]) -> Vec<(f64, f64)> {
@@ -83,6 +86,7 @@ impl CoverMask {
             nx,
             ny,
             cells: vec![EMPTY; nx * ny],
+            centres: vec![false; nx * ny],
         }
     }
 
@@ -135,6 +139,23 @@ impl CoverMask {
 
     /// Mark an allowed polygon.
     pub fn allow(&mut self, p: &Polygon<f64>) {
+        if let Some(bb) = p.bounding_rect() {
+            let e = edges(p);
+            let j0 = ((bb.min().y - self.y0) / self.cell).floor().max(0.0) as usize;
+            let j1 = (((bb.max().y - self.y0) / self.cell).floor().max(0.0) as usize).min(self.ny - 1);
+            for j in j0..=j1 {
+                let yc = self.y0 + (j as f64 + 0.5) * self.cell;
+                for (a, b) in chord(&e, yc) {
+                    let i0 = ((a - self.x0) / self.cell - 0.5).ceil().max(0.0) as usize;
+                    let i1 = (((b - self.x0) / self.cell - 0.5).floor().max(-1.0) + 1.0) as usize;
+                    for c in &mut self.centres
+                        [j * self.nx + i0.min(self.nx)..j * self.nx + i1.min(self.nx).max(i0.min(self.nx))]
+                    {
+                        *c = true;
+                    }
+                }
+            }
+        }
         let mut marks: Vec<(usize, usize, u8)> = Vec::new();
         self.rows(p, |j, full, touched| {
             for &(a, b) in touched {
@@ -156,6 +177,31 @@ impl CoverMask {
                 *c = (*c).max(v);
             }
         }
+    }
+
+    /// Do all cells within `radius_m` (plus a cell's half diagonal) of `c` have their centres on
+    /// allowed ground? A hint for route search (thin seams are invisible to it); false outside the grid.
+    pub fn disc_allowed(&self, c: Coord<f64>, radius_m: f64) -> bool {
+        let r = radius_m + self.cell * std::f64::consts::FRAC_1_SQRT_2;
+        let i0 = ((c.x - r - self.x0) / self.cell).floor();
+        let i1 = ((c.x + r - self.x0) / self.cell).floor();
+        let j0 = ((c.y - r - self.y0) / self.cell).floor();
+        let j1 = ((c.y + r - self.y0) / self.cell).floor();
+        if i0 < 0.0 || j0 < 0.0 || i1 >= self.nx as f64 || j1 >= self.ny as f64 {
+            return false;
+        }
+        let r2 = r * r;
+        for j in j0 as usize..=j1 as usize {
+            let dy = self.y0 + (j as f64 + 0.5) * self.cell - c.y;
+            // the row's chord of the disc
+            let half = (r2 - dy * dy).max(0.0).sqrt();
+            let a = (((c.x - half - self.x0) / self.cell) - 0.5).ceil().max(i0) as usize;
+            let b = (((c.x + half - self.x0) / self.cell) - 0.5).floor().min(i1) as usize;
+            if a <= b && self.centres[j * self.nx + a..=j * self.nx + b].contains(&false) {
+                return false;
+            }
+        }
+        true
     }
 
     /// What the mask proves about `region`.

@@ -32,6 +32,7 @@ pub mod pose;
 pub mod rule;
 pub mod scan;
 pub mod site;
+pub mod transit;
 
 use crate::field::Field;
 use crate::machine::MachineProfile;
@@ -49,6 +50,8 @@ pub enum PlanError {
     StartNotSafe { file: String, x: f64, y: f64 },
     #[error("internal check failed, plan refused: {0}")]
     CheckFailed(String),
+    #[error("footprint margin {margin_m} m: must be within 0..={slack_m:.3} m, the room between the tracks and the edges of the processed strip")]
+    BadMargin { margin_m: f64, slack_m: f64 },
 }
 
 /// How the passes are arranged (compared by the objective; the best valid one is kept).
@@ -76,6 +79,10 @@ pub struct PlanConfig {
     pub gap_fill_min_m2: f64,
     /// Strategies to try (all by default).
     pub strategies: Vec<Strategy>,
+    /// Margin kept between the footprint and unprocessed ground, metres (default 0.1): room for
+    /// tracking error and pivot drift. At most the lateral slack between the tracks and the tool
+    /// edges, or lanes could not be driven.
+    pub footprint_margin_m: f64,
 }
 
 impl Default for PlanConfig {
@@ -86,6 +93,7 @@ impl Default for PlanConfig {
             objective: Objective::default(),
             gap_fill_min_m2: 0.2,
             strategies: vec![Strategy::Boustrophedon, Strategy::HeadlandFirst, Strategy::AccessSpine],
+            footprint_margin_m: 0.1,
         }
     }
 }
@@ -153,6 +161,7 @@ impl Plan {
 /// Plan the clearance of `field` with machine `m`: every strategy at the best-ranked lane angles,
 /// the cheapest valid plan by the objective.
 pub fn plan(field: &Field, m: &MachineProfile, cfg: &PlanConfig) -> Result<Plan, PlanError> {
+    check_margin(m, cfg)?;
     // Stage 1: the site.
     let site = Site::new(field, m);
     if let Some(s) = site.start {
@@ -173,9 +182,12 @@ pub fn plan(field: &Field, m: &MachineProfile, cfg: &PlanConfig) -> Result<Plan,
         .map(|a| a.axis_rad + std::f64::consts::FRAC_PI_2)
         .collect();
     let ranked = angle::rank(&site, m, cfg.angle_step_deg, &extra);
+    // With safe ground all around, lanes turn outside and a headland only costs time.
+    let surrounded = site.safe_border_fraction() >= 0.98;
     let mut jobs: Vec<(Strategy, f64)> = Vec::new();
     for &s in &cfg.strategies {
         match s {
+            Strategy::HeadlandFirst if surrounded => {}
             Strategy::AccessSpine => {
                 if let Some(a) = &access {
                     jobs.push((s, a.axis_rad + std::f64::consts::FRAC_PI_2));
@@ -200,8 +212,21 @@ pub fn plan(field: &Field, m: &MachineProfile, cfg: &PlanConfig) -> Result<Plan,
         .min_by(|a, b| a.cost.total_cmp(&b.cost))
         .expect("at least one strategy runs");
     // Stage 6: independent replay of the rule before anything is emitted.
-    check::verify(&best, &site, m).map_err(PlanError::CheckFailed)?;
+    check::verify(&best, &site, m, cfg.footprint_margin_m).map_err(PlanError::CheckFailed)?;
     Ok(best)
+}
+
+/// The margin must fit between the footprint and the strip edges.
+pub fn check_margin(m: &MachineProfile, cfg: &PlanConfig) -> Result<(), PlanError> {
+    let (lo, hi) = m.implement_y_m();
+    let span = m.footprint_m.iter().map(|p| p[1]);
+    let (fmin, fmax) = span.fold((f64::INFINITY, f64::NEG_INFINITY), |a, y| (a.0.min(y), a.1.max(y)));
+    let slack_m = (fmin - lo).min(hi - fmax);
+    let margin_m = cfg.footprint_margin_m;
+    if !(margin_m.is_finite() && margin_m >= 0.0 && margin_m <= slack_m + 1e-9) {
+        return Err(PlanError::BadMargin { margin_m, slack_m });
+    }
+    Ok(())
 }
 
 /// Plan one strategy at one lane angle.
@@ -214,6 +239,7 @@ pub fn plan_strategy(
     access: Option<&access::Access>,
 ) -> Plan {
     let mut ex = Executor::new(m, &site.safe, site.obstacles.clone(), site.start, site.extent());
+    ex.body = pose::Body::with_margin(m, cfg.footprint_margin_m);
     let workable = site.workable();
     let hazard_t = ex.add_target(workable.clone());
     let mut cell_base = 0;
@@ -329,6 +355,7 @@ pub fn plan_gap_fill(
     site.start = Some(pose);
     let allowed = site.safe.union(processed);
     let mut ex = Executor::new(m, &allowed, site.obstacles.clone(), Some(pose), site.extent());
+    ex.body = pose::Body::with_margin(m, cfg.footprint_margin_m);
     for p in &processed.0 {
         ex.processed.allow(p.clone());
     }

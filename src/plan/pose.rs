@@ -65,8 +65,27 @@ pub struct Body {
 
 impl Body {
     pub fn new(m: &MachineProfile) -> Self {
+        Self::with_margin(m, 0.0)
+    }
+
+    /// The footprint grown by `margin_m` in x and y (a square Minkowski sum, which contains the
+    /// round buffer): the room left for tracking error and pivot drift.
+    ///
+    /// # Units
+    /// `margin_m` metres.
+    pub fn with_margin(m: &MachineProfile, margin_m: f64) -> Self {
         use geo::ConvexHull;
-        let hull = m.footprint().convex_hull();
+        let base = m.footprint().convex_hull();
+        let mut grown = Vec::new();
+        for c in base.exterior().coords() {
+            for (dx, dy) in [(-1.0, -1.0), (1.0, -1.0), (1.0, 1.0), (-1.0, 1.0)] {
+                grown.push(Coord {
+                    x: c.x + dx * margin_m,
+                    y: c.y + dy * margin_m,
+                });
+            }
+        }
+        let hull = hull(grown);
         let mut pts: Vec<Coord<f64>> = hull.exterior().0.clone();
         pts.pop();
         let [[xa, ya], [xb, yb]] = m.implement_m;

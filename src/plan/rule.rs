@@ -173,6 +173,11 @@ impl FootprintRule {
         self.tree.iter().map(|p| &p.poly)
     }
 
+    /// The raster, when there is one.
+    pub fn mask(&self) -> Option<&super::mask::CoverMask> {
+        self.mask.as_ref()
+    }
+
     /// Number of allowed pieces held.
     pub fn len(&self) -> usize {
         self.tree.size()

@@ -72,6 +72,32 @@ impl Site {
         )
     }
 
+    /// Fraction of the hazard's outer boundary that borders safe ground (within 5 cm), sampled
+    /// every metre.
+    pub fn safe_border_fraction(&self) -> f64 {
+        use geo::{Distance, Euclidean};
+        let (mut n, mut near) = (0usize, 0usize);
+        for p in &self.hazard.0 {
+            for w in p.exterior().0.windows(2) {
+                let len = (w[1].x - w[0].x).hypot(w[1].y - w[0].y);
+                let k = (len.ceil() as usize).max(1);
+                for i in 0..k {
+                    let t = (i as f64 + 0.5) / k as f64;
+                    let pt = geo::Point::new(w[0].x + t * (w[1].x - w[0].x), w[0].y + t * (w[1].y - w[0].y));
+                    n += 1;
+                    if self.safe.0.iter().any(|s| Euclidean.distance(&pt, s) < 0.05) {
+                        near += 1;
+                    }
+                }
+            }
+        }
+        if n == 0 {
+            0.0
+        } else {
+            near as f64 / n as f64
+        }
+    }
+
     /// Hazard ground that can be processed: the hazard minus the forbidden zones.
     pub fn workable(&self) -> MultiPolygon<f64> {
         self.hazard.difference(&self.forbidden)
