@@ -142,20 +142,25 @@ impl Plan {
 
     /// The strips the plan processes, in order.
     pub fn strips(&self, m: &MachineProfile) -> Vec<Polygon<f64>> {
-        let body = pose::Body::new(m);
-        self.motions
-            .iter()
-            .filter_map(|mo| match mo {
-                Motion::Straight {
-                    from,
-                    to,
-                    implement: true,
-                    ..
-                } => Some(body.strip(from, to)),
-                _ => None,
-            })
-            .collect()
+        strips_of(&self.motions, m)
     }
+}
+
+/// The strips processed by the implement-on motions of `motions`, in order.
+pub fn strips_of(motions: &[Motion], m: &MachineProfile) -> Vec<Polygon<f64>> {
+    let body = pose::Body::new(m);
+    motions
+        .iter()
+        .filter_map(|mo| match mo {
+            Motion::Straight {
+                from,
+                to,
+                implement: true,
+                ..
+            } => Some(body.strip(from, to)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Plan the clearance of `field` with machine `m`: every strategy at the best-ranked lane angles,

@@ -140,19 +140,7 @@ pub fn segment_rows(first: usize, motions: &[Motion]) -> Vec<RecordedSegment> {
 /// Geofence: hazard ∪ safe ∪ the strips the plan processes (access corridors run outside
 /// both), grown by 2 m, obstacles cut out.
 fn geofence(field: &Field, m: &MachineProfile, motions: &[Motion]) -> MultiPolygon<f64> {
-    let body = crate::plan::pose::Body::new(m);
-    let strips: Vec<geo::Polygon<f64>> = motions
-        .iter()
-        .filter_map(|mo| match mo {
-            Motion::Straight {
-                from,
-                to,
-                implement: true,
-                ..
-            } => Some(body.strip(from, to)),
-            _ => None,
-        })
-        .collect();
+    let strips = crate::plan::strips_of(motions, m);
     let strips = geo::unary_union(strips.iter());
     field
         .hazard

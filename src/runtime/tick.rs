@@ -10,7 +10,7 @@ use crate::can::protocol::{DriveCommand, EStopReason, HostMode, ImplementCommand
 use crate::field::Field;
 use crate::machine::MachineProfile;
 use crate::mission::{Action, FootprintMonitor, Input, Mission, MissionState, Observation, Step};
-use crate::plan::pose::{Body, Pose};
+use crate::plan::pose::Pose;
 use crate::plan::{self, Direction, Motion, PlanConfig};
 use crate::record::{Record, RecordedDetonation, ResumePoint, TrackPoint};
 use geo::{Area, MultiPolygon, Polygon, Rect};
@@ -226,21 +226,7 @@ impl<'a> Host<'a> {
         let region = MultiPolygon(region.0.into_iter().filter(|p| p.unsigned_area() >= min).collect());
         let mut new = Vec::new();
         if !region.0.is_empty() {
-            let body = Body::new(self.p.m);
-            let strips: Vec<Polygon<f64>> = self
-                .p
-                .motions
-                .iter()
-                .filter_map(|mo| match mo {
-                    Motion::Straight {
-                        from,
-                        to,
-                        implement: true,
-                        ..
-                    } => Some(body.strip(from, to)),
-                    _ => None,
-                })
-                .collect();
+            let strips = crate::plan::strips_of(&self.p.motions, self.p.m);
             let processed = geo::unary_union(strips.iter());
             let cfg = PlanConfig::default();
             let gp = plan::plan_gap_fill(self.p.field, self.p.m, &cfg, &processed, &region, self.p.est.pose);
