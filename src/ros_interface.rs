@@ -101,6 +101,8 @@ pub mod topic {
     pub const COVERAGE_PROGRESS: &str = "coverage/progress";
     pub const COVERAGE_MARKERS: &str = "coverage/detonations";
     pub const CLOCK: &str = "/clock";
+    pub const TRACKER_SEGMENT: &str = "tracker/segment";
+    pub const DETONATION_ACK: &str = "detonation/acknowledge";
 }
 
 /// Message type names.
@@ -121,6 +123,7 @@ pub mod msg_type {
     pub const TRANSITION_EVENT: &str = "lifecycle_msgs/msg/TransitionEvent";
     pub const OCCUPANCY_GRID: &str = "nav_msgs/msg/OccupancyGrid";
     pub const CLOCK: &str = "rosgraph_msgs/msg/Clock";
+    pub const UINT32: &str = "std_msgs/msg/UInt32";
 }
 
 /// Rates of the periodic publications, Hz.
@@ -133,6 +136,8 @@ pub mod rate {
     pub const CAN_ODOMETRY_HZ: f64 = 50.0;
     /// Diagnostics.
     pub const DIAGNOSTICS_HZ: f64 = 1.0;
+    /// Mission supervisor: observations checked and `mission/state` republished.
+    pub const MISSION_HZ: f64 = 10.0;
     /// Coverage grid (throttled) and progress.
     pub const COVERAGE_GRID_HZ: f64 = 1.0;
     /// Built-in simulator: physics step and clock.
@@ -199,6 +204,7 @@ pub const TOPICS: &[TopicSpec] = &[
     row("tracker", P, topic::CMD_VEL, msg_type::TWIST, Qos::Reliable, frame::NONE, Some(rate::TRACKER_HZ)),
     row("tracker", P, topic::ROTOR_CMD, msg_type::FLOAT64, Qos::Reliable, frame::NONE, Some(rate::TRACKER_HZ)),
     row("tracker", P, topic::DEPTH_CMD, msg_type::FLOAT64, Qos::Reliable, frame::NONE, Some(rate::TRACKER_HZ)),
+    row("tracker", P, topic::TRACKER_SEGMENT, msg_type::UINT32, Qos::Reliable, frame::NONE, Some(rate::TRACKER_HZ)),
     // can_bridge
     row("can_bridge", S, topic::CMD_VEL, msg_type::TWIST, Qos::Reliable, frame::NONE, None),
     row("can_bridge", S, topic::ROTOR_CMD, msg_type::FLOAT64, Qos::Reliable, frame::NONE, None),
@@ -212,6 +218,13 @@ pub const TOPICS: &[TopicSpec] = &[
     // mission
     row("mission", S, topic::ESTOP, msg_type::BOOL, Qos::Reliable, frame::NONE, None),
     row("mission", S, topic::ESTOP_RESET, msg_type::BOOL, Qos::Reliable, frame::NONE, None),
+    row("mission", S, topic::DETONATION_ACK, msg_type::UINT32, Qos::Reliable, frame::NONE, None),
+    row("mission", S, topic::FILTERED_ODOMETRY, msg_type::ODOMETRY, Qos::Reliable, frame::MAP, None),
+    row("mission", S, topic::JOINT_STATES, msg_type::JOINT_STATE, Qos::Reliable, frame::BASE_LINK, None),
+    row("mission", S, topic::DETONATION, msg_type::ACCEL_STAMPED, Qos::Reliable, frame::BASE_LINK, None),
+    row("mission", S, topic::DIAGNOSTICS, msg_type::DIAGNOSTIC_ARRAY, Qos::Reliable, frame::NONE, None),
+    row("mission", S, topic::TRACKER_SEGMENT, msg_type::UINT32, Qos::Reliable, frame::NONE, None),
+    row("mission", S, topic::COVERAGE_GRID, msg_type::OCCUPANCY_GRID, Qos::Latched, frame::MAP, None),
     row("mission", S, topic::COVERAGE_PROGRESS, msg_type::FLOAT64, Qos::Reliable, frame::NONE, None),
     row("mission", P, topic::MISSION_STATE, msg_type::STRING, Qos::Latched, frame::NONE, None),
     row("mission", P, topic::ESTOP_LATCHED, msg_type::BOOL, Qos::Latched, frame::NONE, None),
@@ -243,6 +256,7 @@ pub const EXTERNAL_TOPICS: &[(&str, &str)] = &[
     ("robot_state_publisher", "/tf"),
     ("operator", "estop"),
     ("operator", "estop/reset"),
+    ("operator", "detonation/acknowledge"),
 ];
 
 /// Services of the `mission` lifecycle node (lifecycle_msgs/srv).

@@ -292,16 +292,17 @@ const ROS_PLAIN: &[&str] = &[
     "can_msgs.rs",
     "drive_msgs.rs",
     "estimate_msgs.rs",
-    "estop.rs",
     "gnss_msgs.rs",
     "grid_msgs.rs",
     "lifecycle.rs",
     "mission_flow.rs",
+    "mission_watch.rs",
     "msg.rs",
     "params.rs",
     "plan_msgs.rs",
     "pose_msgs.rs",
     "setup.rs",
+    "sim_machine.rs",
 ];
 
 #[test]

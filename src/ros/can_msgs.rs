@@ -11,6 +11,7 @@ use r2r::geometry_msgs::msg::{Accel, AccelStamped};
 use r2r::sensor_msgs::msg::JointState;
 
 use super::drive_msgs::RPM_TO_RAD_S;
+use super::mission_watch::Level;
 use super::msg::{header, vector3};
 use crate::can::link::LinkStatus;
 use crate::can::protocol::{
@@ -87,7 +88,7 @@ pub fn diagnostics(h: &MachineHealth, rotor_rpm_min: f64, stamp: Time) -> Diagno
     let l = &h.link;
     let link = status(
         if l.connected { OK } else { ERROR },
-        "CAN link",
+        "CAN link", // CAN_LINK_STATUS
         if l.connected {
             "connected".to_string()
         } else {
@@ -194,6 +195,25 @@ pub fn diagnostics(h: &MachineHealth, rotor_rpm_min: f64, stamp: Time) -> Diagno
     }
 }
 
+/// Name of the CAN link status in [`diagnostics`].
+pub const CAN_LINK_STATUS: &str = "demine: CAN link";
+/// Name of the localizer's status (`estimate_msgs::localization_diagnostics`).
+pub const LOCALIZATION_STATUS: &str = "demine: localization";
+
+/// The levels of the localization and CAN link statuses in a `/diagnostics` message, when it
+/// carries them (each publisher sends its own array).
+pub fn watched_levels(msg: &DiagnosticArray) -> (Option<Level>, Option<Level>) {
+    let level = |name: &str| {
+        msg.status.iter().find(|s| s.name == name).map(|s| match s.level {
+            OK => Level::Ok,
+            WARN => Level::Warn,
+            STALE => Level::Stale,
+            _ => Level::Error,
+        })
+    };
+    (level(LOCALIZATION_STATUS), level(CAN_LINK_STATUS))
+}
+
 /// The host mode the CAN heartbeat reports for a `mission/state`: `clearing` is autonomous,
 /// `paused` paused; every other state leaves the machine to the operator (`Manual`, the bridge's
 /// default, so it can be driven for alignment and bring-up).
@@ -268,6 +288,24 @@ mod tests {
         assert_eq!(d.status[0].level, ERROR);
         assert!(d.status[1..].iter().all(|s| s.level == STALE));
         assert!(d.status.iter().all(|s| s.name.starts_with("demine: ")));
+    }
+
+    #[test]
+    fn mission_reads_the_link_and_localization_levels() {
+        let d = diagnostics(&MachineHealth::default(), 400.0, time(1.0));
+        assert_eq!(watched_levels(&d), (None, Some(Level::Error)), "bridge without a link");
+        let up = MachineHealth {
+            link: LinkStatus {
+                connected: true,
+                ..LinkStatus::default()
+            },
+            ..MachineHealth::default()
+        };
+        let d = diagnostics(&up, 400.0, time(1.0));
+        assert_eq!(watched_levels(&d), (None, Some(Level::Ok)));
+        let stats = crate::localize::LocalizerStats::default();
+        let loc = crate::ros::estimate_msgs::localization_diagnostics(None, &stats, time(1.0));
+        assert_eq!(watched_levels(&loc), (Some(Level::Error), None), "aligning");
     }
 
     #[test]

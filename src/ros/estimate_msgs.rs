@@ -93,7 +93,7 @@ pub fn localization_diagnostics(
         header: header(stamp, ""),
         status: vec![DiagnosticStatus {
             level,
-            name: "demine: localization".to_string(),
+            name: super::can_msgs::LOCALIZATION_STATUS.to_string(),
             message,
             hardware_id: "gnss".to_string(),
             values,

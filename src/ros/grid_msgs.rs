@@ -63,6 +63,8 @@ pub enum GridError {
     SizeMismatch { cells: usize, width: u32, height: u32 },
     #[error("resolution {0} m is not a positive finite number")]
     BadResolution(f64),
+    #[error("grid in frame {0:?} or rotated: expected axis-aligned in map")]
+    NotMapAligned(String),
 }
 
 /// The snapshot as an OccupancyGrid (`map_load_time` = `stamp`).
@@ -87,6 +89,46 @@ pub fn occupancy_grid(g: &GridSnapshot, stamp: Time) -> Result<OccupancyGrid, Gr
             origin: planar_pose(g.origin_east_m, g.origin_north_m, 0.0),
         },
         data: g.cells.iter().map(|c| c.occupancy()).collect(),
+    })
+}
+
+/// A received `coverage/grid` back as a snapshot (the mission node's footprint check): 0
+/// processed, 50 doubtful, 100 unprocessed, anything else outside. Refused unless in `map`,
+/// axis-aligned, with a positive resolution and `width × height` cells.
+pub fn grid_from_occupancy(msg: &OccupancyGrid) -> Result<GridSnapshot, GridError> {
+    let i = &msg.info;
+    let q = &i.origin.orientation;
+    if msg.header.frame_id != frame::MAP || q.z.abs() > 1e-9 || q.x.abs() > 1e-9 || q.y.abs() > 1e-9 {
+        return Err(GridError::NotMapAligned(msg.header.frame_id.clone()));
+    }
+    let resolution_m = f64::from(i.resolution);
+    if !(resolution_m.is_finite() && resolution_m > 0.0) {
+        return Err(GridError::BadResolution(resolution_m));
+    }
+    if msg.data.len() != i.width as usize * i.height as usize {
+        return Err(GridError::SizeMismatch {
+            cells: msg.data.len(),
+            width: i.width,
+            height: i.height,
+        });
+    }
+    let cells = msg
+        .data
+        .iter()
+        .map(|&v| match v {
+            0 => CellState::Processed,
+            50 => CellState::Doubtful,
+            100 => CellState::Unprocessed,
+            _ => CellState::Outside,
+        })
+        .collect();
+    Ok(GridSnapshot {
+        origin_east_m: i.origin.position.x,
+        origin_north_m: i.origin.position.y,
+        resolution_m,
+        width: i.width,
+        height: i.height,
+        cells,
     })
 }
 
@@ -138,6 +180,34 @@ mod tests {
         assert_eq!(m.info.origin.position.x, -5.0);
         assert_eq!(m.info.origin.orientation.w, 1.0);
         assert_eq!(m.data, vec![-1, 100, 0, 50, 100, 0]);
+    }
+
+    #[test]
+    fn received_grid_reads_back_as_the_snapshot() {
+        let g = GridSnapshot {
+            origin_east_m: -5.0,
+            origin_north_m: 2.0,
+            resolution_m: 0.25,
+            width: 2,
+            height: 2,
+            cells: vec![
+                CellState::Outside,
+                CellState::Unprocessed,
+                CellState::Processed,
+                CellState::Doubtful,
+            ],
+        };
+        let m = occupancy_grid(&g, time(1.0)).unwrap();
+        assert_eq!(grid_from_occupancy(&m), Ok(g));
+        let mut odd = m.clone();
+        odd.header.frame_id = "odom".into();
+        assert!(matches!(grid_from_occupancy(&odd), Err(GridError::NotMapAligned(_))));
+        let mut short = m;
+        short.data.pop();
+        assert!(matches!(
+            grid_from_occupancy(&short),
+            Err(GridError::SizeMismatch { .. })
+        ));
     }
 
     #[test]

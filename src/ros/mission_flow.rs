@@ -1,168 +1,234 @@
-//! The `mission` node's decisions as data: lifecycle transitions, e-stop and progress in, the
-//! mission state (published on `mission/state`) and the actions the node must take out.
+//! The `mission` node's decisions: lifecycle transitions and operator topics onto the core
+//! [`Mission`] (state machine and safety supervisor), observations from [`MissionWatch`], and
+//! the mission's [`Action`]s turned into what the node does.
 //!
-//! - `configure` loads the field and machine and plans (done by the node; a failure refuses the
-//!   transition) → `ready`; `activate` → `clearing` (refused while the e-stop is latched);
-//!   `deactivate` → `paused`; `cleanup` → `idle`; `shutdown` → `finalized`.
-//! - An e-stop while clearing stops the machine and deactivates the node by itself
-//!   ([`Action::SelfDeactivate`]): resuming needs an explicit reset and a new `activate`.
-//! - Progress reaching the target while clearing completes the mission (and deactivates).
+//! | lifecycle / topic | mission input |
+//! |---|---|
+//! | `configure` (the node plans first; a failure refuses it) | a fresh mission, `PlanLoaded { segments: motions }` → `planned` (the tracker runs the rotor spin test) |
+//! | `activate` | `planned`: `Preflight` (refused, naming the failed checks, unless all pass) then `Start`; `paused`: `Resume`. Refused unless the mission is then `clearing` |
+//! | `deactivate` | `Pause` while clearing |
+//! | `cleanup` | a fresh mission (`idle`) |
+//! | `shutdown` | `Abort` unless finished |
+//! | timer ([`rate::MISSION_HZ`](crate::ros_interface::rate::MISSION_HZ)), `estop` | `Observe(watch.observe(..))` |
+//! | `estop/reset` | `ResetEStop { still_pressed }` |
+//! | `detonation/acknowledge` (id) | `Acknowledge(id)` |
+//! | `tracker/segment` = n | `SegmentDone(k)` for every k < n |
 //!
-//! This is the ROS host's minimal supervisor; issue 5's `crate::mission` (pre-flight checks,
-//! safety supervisor, record) replaces [`MissionFlow`]'s internals behind the same inputs.
+//! Every segment done completes the mission (`Finish`); the ROS host plans no gap-fill rounds
+//! (the tracker re-plans from parameters and cannot follow a plan made at run time). `Finish`
+//! and an e-stop deactivate the node by itself; other trips hold the mission `paused` with the
+//! node active until they clear (automatically or by acknowledgement).
 
-use super::estop::{EStopLatch, ResetRefused};
 use super::lifecycle::{CallbackResult, TransitionKind};
+use super::mission_watch::MissionWatch;
+use crate::machine::MachineProfile;
+use crate::mission::{Action, Input, Mission, MissionState, PreflightReport, SafetyConfig, Step, TripKind};
 
-/// What `mission/state` says.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MissionState {
-    Idle,
-    Ready,
-    Clearing,
-    Paused,
-    Completed,
-    Finalized,
+/// What the node logs at which level.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Note {
+    Info(String),
+    Warn(String),
+    Error(String),
 }
 
-impl MissionState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MissionState::Idle => "idle",
-            MissionState::Ready => "ready",
-            MissionState::Clearing => "clearing",
-            MissionState::Paused => "paused",
-            MissionState::Completed => "completed",
-            MissionState::Finalized => "finalized",
-        }
+/// What one input asks of the node besides republishing the state and the e-stop latch.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Reaction {
+    pub notes: Vec<Note>,
+    /// Run the lifecycle `deactivate` transition now.
+    pub deactivate: bool,
+}
+
+impl Reaction {
+    fn merge(&mut self, other: Reaction) {
+        self.notes.extend(other.notes);
+        self.deactivate |= other.deactivate;
     }
 }
 
-/// What the node must do after an input.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Action {
-    /// Nothing beyond republishing the state.
-    None,
-    /// Publish the e-stop latch (changed).
-    PublishEStop,
-    /// Publish the latch and run the lifecycle `deactivate` transition itself.
-    SelfDeactivate,
-}
-
-/// The supervisor.
-#[derive(Clone, Debug, PartialEq)]
+/// The supervisor host.
 pub struct MissionFlow {
-    pub state: MissionState,
-    pub estop: EStopLatch,
-    /// Progress (processed fraction of the hazard, 0–1) at which the mission is complete.
-    pub target_progress: f64,
-    pub progress: f64,
+    mission: Mission,
+    safety: SafetyConfig,
+    machine: MachineProfile,
+    pub watch: MissionWatch,
+    clearing_since_s: Option<f64>,
 }
 
 impl MissionFlow {
-    /// `target_progress`: the plan's expected processed fraction (less a small tolerance).
-    pub fn new(target_progress: f64) -> Self {
+    pub fn new(safety: SafetyConfig, machine: MachineProfile, watch: MissionWatch) -> Self {
         Self {
-            state: MissionState::Idle,
-            estop: EStopLatch::new(),
-            target_progress,
-            progress: 0.0,
+            mission: Mission::new(safety.clone(), &machine, 0),
+            safety,
+            machine,
+            watch,
+            clearing_since_s: None,
         }
     }
 
-    /// A lifecycle transition's callback (after the node's own work, e.g. planning, succeeded).
-    pub fn on_transition(&mut self, kind: TransitionKind) -> CallbackResult {
+    pub fn mission(&self) -> &Mission {
+        &self.mission
+    }
+
+    pub fn state(&self) -> MissionState {
+        self.mission.state()
+    }
+
+    /// The e-stop trip is latched (published on `mission/estop_latched`).
+    pub fn estop_latched(&self) -> bool {
+        self.mission.supervisor().is_active(TripKind::EStop)
+    }
+
+    fn feed(&mut self, input: Input, now_s: f64) -> Reaction {
+        let step = self.mission.step(input, now_s);
+        let r = self.react(step);
+        self.clearing_since_s = match self.state() {
+            MissionState::Clearing => self.clearing_since_s.or(Some(now_s)),
+            _ => None,
+        };
+        r
+    }
+
+    fn react(&self, step: Step) -> Reaction {
+        let mut r = Reaction::default();
+        for e in &step.events {
+            let line = format!("{} {}: {} [{}]", e.category, e.name, e.detail, e.state.as_str());
+            r.notes.push(match e.category {
+                "safety" => Note::Error(line),
+                "transition" | "cleared" | "segment" | "preflight" => Note::Info(line),
+                _ => Note::Warn(line),
+            });
+        }
+        for a in step.actions {
+            match a {
+                Action::Finish | Action::EStop => r.deactivate = true,
+                Action::RequestAck { detonation_id } => r.notes.push(Note::Warn(format!(
+                    "detonation {detonation_id}: clearing holds until acknowledged \
+                     (ros2 topic pub --once /detonation/acknowledge std_msgs/msg/UInt32 \"{{data: {detonation_id}}}\")"
+                ))),
+                Action::MarkReprocess {
+                    detonation_id,
+                    x_m,
+                    y_m,
+                    length_m,
+                    width_m,
+                    ..
+                } => r.notes.push(Note::Warn(format!(
+                    "detonation {detonation_id} at ({x_m:.2}, {y_m:.2}) m (map): \
+                     {length_m} m × {width_m} m block marked for re-processing and follow-on search"
+                ))),
+                // the tracker acts on `mission/state`; the CAN bridge on the e-stop latch
+                _ => {}
+            }
+        }
+        r
+    }
+
+    /// The node planned `segments` motions (in the configure callback).
+    pub fn configure(&mut self, segments: usize, now_s: f64) -> Reaction {
+        self.mission = Mission::new(self.safety.clone(), &self.machine, 0);
+        self.watch.restart_spin_test();
+        self.feed(Input::PlanLoaded { segments }, now_s)
+    }
+
+    /// A lifecycle transition other than the planning part of `configure`.
+    pub fn on_transition(&mut self, kind: TransitionKind, now_s: f64) -> (CallbackResult, Reaction) {
+        let mut r = Reaction::default();
         match kind {
-            TransitionKind::Configure => self.state = MissionState::Ready,
+            TransitionKind::Configure => {}
             TransitionKind::Activate => {
-                if self.estop.latched() {
-                    return CallbackResult::Failure("e-stop latched: reset it first".into());
+                let s = self.state();
+                if s.is_terminal() {
+                    let why = format!("mission {}: clean up to start another", s.as_str());
+                    return (CallbackResult::Failure(why), r);
                 }
-                if self.state == MissionState::Completed {
-                    return CallbackResult::Failure("mission completed: clean up to start another".into());
+                if s == MissionState::Planned {
+                    let report = PreflightReport::evaluate(&self.watch.preflight(now_s), &self.machine, &self.safety);
+                    let failed: Vec<String> = report
+                        .checks
+                        .iter()
+                        .filter(|c| !c.passed)
+                        .map(|c| format!("{}: {}", c.name, c.detail))
+                        .collect();
+                    r.merge(self.feed(Input::Preflight(report), now_s));
+                    if !failed.is_empty() {
+                        return (
+                            CallbackResult::Failure(format!("pre-flight failed: {}", failed.join("; "))),
+                            r,
+                        );
+                    }
                 }
-                self.state = MissionState::Clearing;
+                match self.state() {
+                    MissionState::Ready => r.merge(self.feed(Input::Start, now_s)),
+                    MissionState::Paused => r.merge(self.feed(Input::Resume, now_s)),
+                    _ => {}
+                }
+                if self.state() != MissionState::Clearing {
+                    let held: Vec<&str> = self
+                        .mission
+                        .supervisor()
+                        .active()
+                        .iter()
+                        .map(|t| t.kind.as_str())
+                        .collect();
+                    let why = format!("mission {} (held by: {})", self.state().as_str(), held.join(", "));
+                    return (CallbackResult::Failure(why), r);
+                }
             }
             TransitionKind::Deactivate => {
-                if self.state != MissionState::Completed {
-                    self.state = MissionState::Paused;
+                if self.state() == MissionState::Clearing {
+                    r.merge(self.feed(Input::Pause, now_s));
                 }
             }
             TransitionKind::Cleanup => {
-                self.state = MissionState::Idle;
-                self.progress = 0.0;
+                self.mission = Mission::new(self.safety.clone(), &self.machine, 0);
+                self.clearing_since_s = None;
             }
-            TransitionKind::Shutdown => self.state = MissionState::Finalized,
+            TransitionKind::Shutdown => {
+                if self.state().rank() >= MissionState::Planned.rank() && !self.state().is_terminal() {
+                    r.merge(self.feed(Input::Abort, now_s));
+                }
+            }
         }
-        CallbackResult::Success
+        (CallbackResult::Success, r)
     }
 
-    /// A message on `estop`.
-    pub fn on_estop(&mut self, pressed: bool) -> Action {
-        if !self.estop.on_input(pressed) {
-            return Action::None;
-        }
-        if self.state == MissionState::Clearing {
-            Action::SelfDeactivate
-        } else {
-            Action::PublishEStop
-        }
+    /// One supervisor check at `now_s` (timer, or at once after an e-stop message).
+    pub fn observe(&mut self, now_s: f64) -> Reaction {
+        let clearing_for = self.clearing_since_s.map(|t| now_s - t);
+        let o = self.watch.observe(now_s, clearing_for);
+        self.feed(Input::Observe(o), now_s)
+    }
+
+    /// A message on `estop` (level).
+    pub fn on_estop(&mut self, pressed: bool, now_s: f64) -> Reaction {
+        self.watch.estop_pressed = pressed;
+        self.observe(now_s)
     }
 
     /// A reset request on `estop/reset`.
-    pub fn on_reset(&mut self) -> Result<Action, ResetRefused> {
-        Ok(if self.estop.reset()? {
-            Action::PublishEStop
-        } else {
-            Action::None
-        })
+    pub fn on_reset(&mut self, now_s: f64) -> Reaction {
+        let still_pressed = self.watch.estop_pressed;
+        self.feed(Input::ResetEStop { still_pressed }, now_s)
     }
 
-    /// A progress report from the coverage node.
-    pub fn on_progress(&mut self, fraction: f64) -> Action {
-        if fraction.is_finite() {
-            self.progress = fraction;
+    /// An acknowledgement of detonation `id` on `detonation/acknowledge`.
+    pub fn on_acknowledge(&mut self, id: u32, now_s: f64) -> Reaction {
+        self.feed(Input::Acknowledge(id), now_s)
+    }
+
+    /// The tracker follows motion `segment`: every earlier one is done.
+    pub fn on_segment(&mut self, segment: usize, now_s: f64) -> Reaction {
+        let mut r = Reaction::default();
+        while self.state() == MissionState::Clearing && self.mission.current_segment() < segment {
+            let done = self.feed(Input::SegmentDone(self.mission.current_segment()), now_s);
+            r.merge(done);
         }
-        if self.state == MissionState::Clearing && self.progress >= self.target_progress {
-            self.state = MissionState::Completed;
-            return Action::SelfDeactivate;
-        }
-        Action::None
+        r
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use TransitionKind::*;
-
-    #[test]
-    fn decision_table() {
-        let mut f = MissionFlow::new(0.99);
-        assert_eq!(f.on_transition(Configure), CallbackResult::Success);
-        assert_eq!(f.state, MissionState::Ready);
-        assert_eq!(f.on_transition(Activate), CallbackResult::Success);
-        assert_eq!(f.state, MissionState::Clearing);
-        // e-stop while clearing: self-deactivate, paused, activation refused until reset
-        assert_eq!(f.on_estop(true), Action::SelfDeactivate);
-        assert_eq!(f.on_transition(Deactivate), CallbackResult::Success);
-        assert_eq!(f.state, MissionState::Paused);
-        assert!(matches!(f.on_transition(Activate), CallbackResult::Failure(_)));
-        assert_eq!(f.on_reset(), Err(ResetRefused::InputActive));
-        assert_eq!(f.on_estop(false), Action::None);
-        assert_eq!(f.on_reset(), Ok(Action::PublishEStop));
-        assert_eq!(f.on_transition(Activate), CallbackResult::Success);
-        // progress completes the mission
-        assert_eq!(f.on_progress(0.5), Action::None);
-        assert_eq!(f.on_progress(0.995), Action::SelfDeactivate);
-        assert_eq!(f.state, MissionState::Completed);
-        f.on_transition(Deactivate);
-        assert_eq!(f.state, MissionState::Completed, "deactivation keeps completed");
-        assert!(matches!(f.on_transition(Activate), CallbackResult::Failure(_)));
-        f.on_transition(Cleanup);
-        assert_eq!((f.state, f.progress), (MissionState::Idle, 0.0));
-        // an e-stop outside clearing only latches
-        assert_eq!(f.on_estop(true), Action::PublishEStop);
-        assert!(f.estop.latched());
-    }
-}
+#[path = "mission_flow_tests.rs"]
+mod tests;

@@ -8,9 +8,12 @@
 //!   [`gnss_msgs`] (NavSatFix ⇄ GnssFix), [`drive_msgs`] (Twist ⇄ track speeds, implement
 //!   setpoints), [`can_msgs`] (machine health → DiagnosticArray, implement joint states,
 //!   detonations), [`grid_msgs`] (processed grid → OccupancyGrid).
-//! - Node logic without I/O: [`lifecycle`] (the managed-node state machine r2r lacks), [`estop`]
-//!   (the latch), [`mission_flow`] (the mission node's decisions), [`params`] (parameters onto the CLI's config structs), [`setup`] (field, machine
-//!   and planner settings from parameters), [`adapters`] (traits for the cores issue 5 adds).
+//! - Node logic without I/O: [`lifecycle`] (the managed-node state machine r2r lacks),
+//!   [`mission_flow`] and [`mission_watch`] (the mission node: lifecycle and topics onto
+//!   `crate::mission`, observations for its safety supervisor), [`params`] (parameters onto the
+//!   CLI's config structs), [`setup`] (field, machine and planner settings from parameters),
+//!   [`adapters`] and [`sim_machine`] (the traits the tracker, coverage and sim nodes drive,
+//!   implemented by `crate::track`, `crate::coverage` and `crate::sim`).
 //! - Hosts: [`runtime`] (context, parameter handler, spin thread, clock, shutdown) and
 //!   [`nodes`] (one `run` per node; `src/bin/demine_<node>.rs` only calls it).
 //!
@@ -23,11 +26,11 @@ pub mod adapters;
 pub mod can_msgs;
 pub mod drive_msgs;
 pub mod estimate_msgs;
-pub mod estop;
 pub mod gnss_msgs;
 pub mod grid_msgs;
 pub mod lifecycle;
 pub mod mission_flow;
+pub mod mission_watch;
 pub mod msg;
 pub mod nodes;
 pub mod params;
@@ -35,6 +38,7 @@ pub mod plan_msgs;
 pub mod pose_msgs;
 pub mod runtime;
 pub mod setup;
+pub mod sim_machine;
 
 #[cfg(test)]
 mod streams;

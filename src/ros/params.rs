@@ -171,6 +171,23 @@ pub fn float_in(map: &ParamMap, name: &str, default: f64, lo: f64, hi: f64) -> R
     Ok(x)
 }
 
+/// An integer parameter within `lo..=hi`, `default` when unset.
+pub fn integer_in(map: &ParamMap, name: &str, default: i64, lo: i64, hi: i64) -> Result<i64, ParamError> {
+    let x = match map.get(name) {
+        None | Some(ParameterValue::NotSet) => default,
+        Some(ParameterValue::Integer(i)) => *i,
+        Some(v) => return Err(wrong(name, v, "an integer")),
+    };
+    if x < lo || x > hi {
+        return Err(ParamError::Invalid {
+            name: name.to_string(),
+            value: x.to_string(),
+            why: format!("must be within {lo}..={hi}"),
+        });
+    }
+    Ok(x)
+}
+
 /// A boolean parameter, `default` when unset.
 pub fn boolean(map: &ParamMap, name: &str, default: bool) -> Result<bool, ParamError> {
     match map.get(name) {
@@ -237,6 +254,15 @@ mod tests {
             float_in(&m, "speed", 1.0, 0.0, 5.0),
             Err(ParamError::Invalid { .. })
         ));
+        let m = map(&[("seed", ParameterValue::Double(1.5))]);
+        assert!(matches!(
+            integer_in(&m, "seed", 1, 0, 9),
+            Err(ParamError::WrongType { .. })
+        ));
+        let m = map(&[("seed", ParameterValue::Integer(12))]);
+        let e = integer_in(&m, "seed", 1, 0, 9).unwrap_err().to_string();
+        assert!(e.contains("'seed' = 12") && e.contains("0..=9"), "{e}");
+        assert_eq!(integer_in(&ParamMap::new(), "seed", 1, 0, 9).unwrap(), 1);
         assert!(matches!(
             required_path(&ParamMap::new(), "field"),
             Err(ParamError::Missing { .. })

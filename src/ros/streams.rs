@@ -1,24 +1,34 @@
-//! Runs the in-process stack (planner, stand-in simulator, localizer, stand-in coverage grid,
-//! can_bridge conversions) for 30 simulated seconds, converting what each node would publish
-//! with the nodes' own conversion functions, and checks every stream against the interface table:
-//! topic known for that node, message type, frame id, and the rate measured from the stamps.
+//! Runs the in-process stack the nodes wrap — planner, simulator ([`SimMachine`]), localizer,
+//! path tracker ([`PathTracker`] through [`path_tracker`]), processed-area grid
+//! ([`ProcessedGrid`] through [`processed_grid`]) — for 60 simulated seconds, passing every value
+//! between them through the messages the nodes exchange (NavSatFix, Imu, Odometry, JointState,
+//! Twist, Float64), built with the nodes' own conversion functions. Every stream a node would
+//! publish is then checked against the interface table: topic known for that node, message type,
+//! frame id, and the rate measured from the stamps.
+//!
+//! [`PathTracker`]: crate::track::PathTracker
+//! [`ProcessedGrid`]: crate::coverage::ProcessedGrid
 
 use std::collections::BTreeMap;
 
-use crate::can::protocol::{DriveCommand, ImplementCommand};
-use crate::localize::{Localizer, LocalizerConfig};
-use crate::ros::adapters::{CoverageCore, KinematicSim, SimulatorCore, StripGrid};
-use crate::ros::can_msgs::{detonation_msg, implement_joint_state};
-use crate::ros::gnss_msgs::{fix_to_navsat, navsat_to_fix, NavSatMapping};
+use crate::localize::{Localizer, LocalizerConfig, QualityThresholds};
+use crate::ros::adapters::{path_tracker, processed_grid, SimMachine, SimulatorCore, TrackerSetpoints};
+use crate::ros::can_msgs::{detonation_msg, implement_from_joint_state};
+use crate::ros::drive_msgs::{
+    drive_to_twist, implement_to_msgs, msgs_to_implement, twist_to_drive, MAX_TRACK_SPEED_MPS,
+};
+use crate::ros::estimate_msgs::{localization_diagnostics, odometry_to_estimate};
+use crate::ros::gnss_msgs::{navsat_to_fix, NavSatMapping};
 use crate::ros::grid_msgs::occupancy_grid;
 use crate::ros::msg::{seconds, time};
-use crate::ros::nodes::sim::imu_msg;
+use crate::ros::nodes::sim::SimStreams;
 use crate::ros::plan_msgs::{plan_markers, plan_path};
-use crate::ros::pose_msgs::{
-    estimate_odometry, imu_yaw_rate, odometry_sample, tf_chain, track_odometry, OdomIntegrator, Pose2, TwistVariance,
-};
+use crate::ros::pose_msgs::{estimate_odometry, imu_yaw_rate, odometry_sample, tf_chain, TwistVariance};
+use crate::ros::setup::Setup;
 use crate::ros_interface::{msg_type, rate, spec, topic, Direction, TOPICS};
+use crate::sim::Scenario;
 use r2r::builtin_interfaces::msg::Time;
+use r2r::std_msgs::msg::UInt32;
 
 /// `r2r::…::nav_msgs::msg::Odometry` → `nav_msgs/msg/Odometry`.
 fn ros_type<T>(_: &T) -> String {
@@ -56,6 +66,11 @@ impl Recorder {
 fn published_streams_match_the_interface_table() {
     let (field, plan) = crate::ros::plan_msgs::tests_support::example();
     let m = crate::machine::MachineProfile::default_profile();
+    let setup = Setup {
+        field: field.clone(),
+        machine: m.clone(),
+        plan_config: crate::plan::PlanConfig::default(),
+    };
     let mut rec = Recorder::default();
     let t0 = time(0.0);
     let p = plan_path(&plan, t0.clone());
@@ -63,23 +78,12 @@ fn published_streams_match_the_interface_table() {
     let mk = plan_markers(&field, Some(&plan), t0.clone());
     rec.publish("planner", topic::PLAN_MARKERS, &mk, &mk.markers[1].header.frame_id, &t0);
 
-    // start where the first processing pass starts, so driving ahead processes hazard
-    let start = plan
-        .motions
-        .iter()
-        .find_map(|mo| match mo {
-            crate::plan::Motion::Straight {
-                from, implement: true, ..
-            } => Some(*from),
-            _ => None,
-        })
-        .expect("the plan processes ground");
-    let start = Pose2 {
-        x_m: start.x_m,
-        y_m: start.y_m,
-        yaw_rad: start.yaw_rad,
-    };
-    let mut sim = KinematicSim::new(field.datum, start, m.track_gauge_m, 0.0, 1.0 / rate::SIM_GNSS_HZ);
+    // 3 m behind the plan's first pose: the operator aligns the localizer by driving up to it
+    let first = crate::sim::harness::plan_start(&plan).expect("the plan has motions");
+    let h = first.heading();
+    let start = crate::plan::Pose::new(first.x_m - 3.0 * h.x, first.y_m - 3.0 * h.y, first.yaw_rad);
+    let mut sim = SimMachine::new(&m, &field, Scenario::quiet(11), start).unwrap();
+    let mut streams = SimStreams::new(m.track_gauge_m);
     let cfg = LocalizerConfig {
         vehicle: crate::localize::config::VehicleGeometry {
             track_gauge_m: m.track_gauge_m,
@@ -90,67 +94,99 @@ fn published_streams_match_the_interface_table() {
     .validate()
     .unwrap();
     let mut loc = Localizer::new(cfg, Some(field.datum)).unwrap();
-    let mut grid = StripGrid::new(&field.hazard, &m, 0.25);
-    let mut wheel_odom = OdomIntegrator::new();
+    let mut follower = path_tracker(&setup, &plan).unwrap();
+    let mut grid = processed_grid(&setup, 0.1).unwrap();
     let tv = TwistVariance {
         speed_m2ps2: 1e-5,
         yaw_rate_rad2ps2: 1e-6,
     };
     let mapping = NavSatMapping::default();
-    // drive forward with the rotor on: the stand-in simulator, the localizer and the grid in the loop
-    sim.command(
-        DriveCommand {
+    let thresholds = QualityThresholds::default();
+    // until the localizer has aligned, the operator drives straight ahead (the tracker is silent)
+    let manual = TrackerSetpoints {
+        drive: crate::can::protocol::DriveCommand {
             left_mps: 0.3,
             right_mps: 0.3,
         },
-        ImplementCommand {
-            rotor_enable: true,
-            rotor_rpm: m.rotor_rpm_target,
-            depth_m: m.depth_target_m,
-        },
-    );
+        ..TrackerSetpoints::STOP
+    };
     let step = 1.0 / rate::SIM_CLOCK_HZ;
-    let (mut next_loc, mut next_grid) = (0.0, 0.0);
-    let mut estimates = 0;
-    for n in 1..=3000u64 {
+    let (mut next_loc, mut next_grid, mut next_track, mut next_diag) = (0.0, 0.0, 0.0, 0.0);
+    let (mut estimates, mut followed) = (0, 0);
+    let (mut gyro, mut joints, mut odom_msg) = (None, None, None);
+    let mut cmd = (
+        drive_to_twist(&manual.drive, m.track_gauge_m),
+        implement_to_msgs(&manual.implement),
+    );
+    for _ in 1..=6000u64 {
+        // the sim node: commands in, one step, messages out
+        let drive = twist_to_drive(&cmd.0, m.track_gauge_m, MAX_TRACK_SPEED_MPS);
+        sim.command(drive, msgs_to_implement(cmd.1 .0.data, cmd.1 .1.data));
         let s = sim.step(step);
         let st = time(s.t_s);
-        rec.publish(
-            "sim",
-            topic::CLOCK,
-            &r2r::rosgraph_msgs::msg::Clock { clock: st.clone() },
-            "-",
-            &st,
-        );
-        if let Some(f) = &s.fix {
-            let nav = fix_to_navsat(f, 0.02, st.clone());
-            rec.publish("sim", topic::GNSS_FIX, &nav, &nav.header.frame_id, &st);
-            loc.push_fix(&navsat_to_fix(&nav, &mapping).unwrap());
+        let msgs = streams.messages(&s, step);
+        rec.publish("sim", topic::CLOCK, &msgs.clock, "-", &st);
+        for nav in &msgs.fixes {
+            rec.publish("sim", topic::GNSS_FIX, nav, &nav.header.frame_id, &nav.header.stamp);
+            loc.push_fix(&navsat_to_fix(nav, &mapping).unwrap());
         }
-        let imu = imu_msg(s.yaw_rate_rps, st.clone());
-        if n % 2 == 0 {
-            rec.publish("sim", topic::IMU, &imu, &imu.header.frame_id, &st);
+        for imu in &msgs.imu {
+            rec.publish("sim", topic::IMU, imu, &imu.header.frame_id, &imu.header.stamp);
+            gyro = imu_yaw_rate(imu);
         }
-        let pose = wheel_odom.step(s.t_s, 0.5 * (s.left_mps + s.right_mps), 0.0);
-        if n % 2 == 0 {
-            let o = track_odometry(s.left_mps, s.right_mps, m.track_gauge_m, 0.005, pose, st.clone());
-            rec.publish("sim", topic::WHEEL_ODOMETRY, &o, &o.header.frame_id, &st);
-            let js = implement_joint_state(&s.implement, 0.0, st.clone());
-            rec.publish("sim", topic::JOINT_STATES, &js, &js.header.frame_id, &st);
-            loc.push_odometry(odometry_sample(&o, m.track_gauge_m, imu_yaw_rate(&imu), s.t_s).unwrap());
+        if let Some((o, js)) = &msgs.odometry {
+            rec.publish("sim", topic::WHEEL_ODOMETRY, o, &o.header.frame_id, &st);
+            rec.publish("sim", topic::JOINT_STATES, js, &js.header.frame_id, &st);
+            loc.push_odometry(odometry_sample(o, m.track_gauge_m, gyro, s.t_s).unwrap());
+            joints = implement_from_joint_state(js);
+            odom_msg = Some(o.clone());
         }
+        // the localizer node
         if s.t_s + 1e-9 >= next_loc {
             next_loc += 1.0 / rate::LOCALIZER_HZ;
-            if let Some(e) = loc.estimate() {
+            let e = loc.estimate();
+            if s.t_s + 1e-9 >= next_diag {
+                next_diag += 1.0 / rate::DIAGNOSTICS_HZ;
+                let d = localization_diagnostics(e.as_ref(), &loc.stats(), st.clone());
+                rec.publish("localizer", topic::DIAGNOSTICS, &d, "-", &st);
+            }
+            if let (Some(e), Some(o)) = (e, &odom_msg) {
                 estimates += 1;
-                let o = estimate_odometry(&e, tv, st.clone());
-                rec.publish("localizer", topic::FILTERED_ODOMETRY, &o, &o.header.frame_id, &st);
+                let o_f = estimate_odometry(&e, tv, st.clone());
+                rec.publish("localizer", topic::FILTERED_ODOMETRY, &o_f, &o_f.header.frame_id, &st);
                 let tf = r2r::tf2_msgs::msg::TFMessage {
-                    transforms: tf_chain(&e, pose, st.clone()),
+                    transforms: tf_chain(&e, crate::ros::pose_msgs::odometry_pose(o), st.clone()),
                 };
                 rec.publish("localizer", topic::TF, &tf, &tf.transforms[0].header.frame_id, &st);
-                grid.update(&e, s.implement.rotor_rpm, s.implement.depth_m);
+                // the coverage node
+                let back = odometry_to_estimate(&o_f, &thresholds).unwrap();
+                let (rpm, depth) = joints.unwrap_or((0.0, 0.0));
+                grid.update(&back, rpm, depth);
             }
+        }
+        // the tracker node (follows once the estimate is there)
+        if s.t_s + 1e-9 >= next_track {
+            next_track += 1.0 / rate::TRACKER_HZ;
+            let estimate = loc.estimate();
+            let (rpm, depth) = joints.unwrap_or((0.0, 0.0));
+            let sp = match estimate {
+                Some(e) => {
+                    followed += 1;
+                    follower.step(&e, rpm, depth, 1.0 / rate::TRACKER_HZ)
+                }
+                None => manual,
+            };
+            cmd = (
+                drive_to_twist(&sp.drive, m.track_gauge_m),
+                implement_to_msgs(&sp.implement),
+            );
+            rec.publish("tracker", topic::CMD_VEL, &cmd.0, "-", &st);
+            rec.publish("tracker", topic::ROTOR_CMD, &cmd.1 .0, "-", &st);
+            rec.publish("tracker", topic::DEPTH_CMD, &cmd.1 .1, "-", &st);
+            let seg = UInt32 {
+                data: follower.segment() as u32,
+            };
+            rec.publish("tracker", topic::TRACKER_SEGMENT, &seg, "-", &st);
         }
         if s.t_s + 1e-9 >= next_grid {
             next_grid += 1.0 / rate::COVERAGE_GRID_HZ;
@@ -160,8 +196,14 @@ fn published_streams_match_the_interface_table() {
     }
     let d = detonation_msg(30.0, time(1.0));
     rec.publish("can_bridge", topic::DETONATION, &d, &d.header.frame_id, &time(1.0));
-    assert!(estimates > 100, "the localizer aligned and ran: {estimates}");
+    assert!(estimates > 500, "the localizer aligned and ran: {estimates}");
+    assert!(followed > 500, "the tracker drove: {followed}");
     assert!(grid.progress() > 0.0, "the grid credited ground");
+    let truth = sim.vehicle().truth().pose;
+    assert!(
+        truth.distance_m(&start) > 5.0,
+        "the machine moved: {truth:?} from {start:?}"
+    );
 
     for ((node, t), st) in &rec.streams {
         let (ty, frames, stamps) = (&st.ros_type, &st.frames, &st.stamps_s);
@@ -185,7 +227,11 @@ fn published_streams_match_the_interface_table() {
     // every table row the loop exercises was seen
     for (node, t) in [
         ("sim", topic::GNSS_FIX),
+        ("sim", topic::IMU),
+        ("sim", topic::WHEEL_ODOMETRY),
         ("localizer", topic::TF),
+        ("tracker", topic::CMD_VEL),
+        ("tracker", topic::TRACKER_SEGMENT),
         ("coverage", topic::COVERAGE_GRID),
     ] {
         assert!(rec.streams.contains_key(&(node, t)), "{node} {t}");

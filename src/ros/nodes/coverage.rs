@@ -3,10 +3,11 @@
 //! fraction on `coverage/progress`, and detonation positions (where the processing line was when
 //! `detonation/shock` arrived) as `coverage/detonations`.
 //!
-//! The grid is a [`CoverageCore`]; until `crate::coverage` (issue 5) lands the binary passes the
-//! stand-in [`StripGrid`](crate::ros::adapters::StripGrid). Ground is credited only with a `Good`
-//! estimate (quality re-derived from the covariance, see
-//! [`odometry_to_estimate`](crate::ros::estimate_msgs::odometry_to_estimate)).
+//! The grid is a [`CoverageCore`]: the binary passes
+//! [`processed_grid`](crate::ros::adapters::processed_grid) (`crate::coverage`), cells of
+//! `resolution_m`. Every estimate goes to the grid, which credits a sweep only moving forward with
+//! rotor speed, depth, speed and the estimate's σ in band (a sweep that fails is shown as
+//! doubtful, 50, for re-processing).
 
 use futures::StreamExt;
 use r2r::geometry_msgs::msg::AccelStamped;
@@ -15,7 +16,8 @@ use r2r::sensor_msgs::msg::JointState;
 use r2r::std_msgs::msg::Float64;
 use r2r::visualization_msgs::msg::MarkerArray;
 
-use crate::localize::{Quality, QualityThresholds};
+use crate::coverage::CoverageError;
+use crate::localize::QualityThresholds;
 use crate::ros::adapters::CoverageCore;
 use crate::ros::can_msgs::{detonation_peak_g, implement_from_joint_state};
 use crate::ros::estimate_msgs::odometry_to_estimate;
@@ -29,14 +31,15 @@ use crate::ros_interface::{rate, topic};
 pub const COVERAGE_KEYS: [&str; 1] = ["resolution_m"];
 
 /// Build the grid for a loaded setup (the binary chooses the implementation).
-pub type GridFactory = fn(&Setup, f64) -> Box<dyn CoverageCore>;
+pub type GridFactory = fn(&Setup, f64) -> Result<Box<dyn CoverageCore>, CoverageError>;
 
 pub async fn run_with(make_grid: GridFactory) -> Result<(), NodeError> {
     let mut host = NodeHost::create("coverage")?;
     super::check_params("coverage", &host.params)?;
     let setup = Setup::from_params(&host.params)?;
-    let resolution = params::float_in(&host.params, "resolution_m", 0.1, 0.02, 5.0)?;
-    let mut grid = make_grid(&setup, resolution);
+    let resolution = params::float_in(&host.params, "resolution_m", 0.1, 0.02, 1.0)?;
+    let mut grid =
+        make_grid(&setup, resolution).map_err(|e| NodeError::Failed(format!("resolution_m = {resolution}: {e}")))?;
     let [[line_x, _], _] = setup.machine.implement_m;
 
     let mut odom_sub = host.subscribe::<Odometry>(topic::FILTERED_ODOMETRY)?;
@@ -66,9 +69,7 @@ pub async fn run_with(make_grid: GridFactory) -> Result<(), NodeError> {
             }
             Some(o) = odom_sub.next() => {
                 if let Some(e) = odometry_to_estimate(&o, &thresholds) {
-                    if e.quality == Quality::Good {
-                        grid.update(&e, rpm, depth);
-                    }
+                    grid.update(&e, rpm, depth);
                     last = Some(e);
                 }
             }

@@ -1,35 +1,56 @@
-//! `mission`: a managed (lifecycle) node. `configure` loads the field and machine and plans,
-//! `activate` starts clearing, `deactivate` pauses, `cleanup` forgets the plan, `shutdown`
-//! finalizes — through the lifecycle_msgs services r2r does not provide, implemented here on
-//! [`Lifecycle`] so `ros2 lifecycle set /mission activate` works. E-stop on `estop`
-//! (`std_msgs/Bool`), latched until `estop/reset` while released; an e-stop while clearing
-//! deactivates the node by itself. Publishes `mission/state`, `mission/estop_latched` (latched)
-//! and `mission/transition_event`.
+//! `mission`: a managed (lifecycle) node hosting the core mission state machine and safety
+//! supervisor ([`MissionFlow`] maps transitions and topics onto it). `configure` loads the field
+//! and machine and plans (`planned`: the tracker runs the rotor spin test), `activate` runs the
+//! pre-flight checks and starts (or resumes) clearing, `deactivate` pauses, `cleanup` forgets the
+//! mission, `shutdown` aborts an unfinished one — through the lifecycle_msgs services r2r does not
+//! provide, implemented here on [`Lifecycle`] so `ros2 lifecycle set /mission activate` works.
+//!
+//! It watches `odometry/filtered`, `joint_states` (vehicle feedback: heartbeat and rotor),
+//! `/diagnostics` (CAN link, localization verdict), `detonation/shock`, `coverage/grid` (the
+//! footprint rule) and `estop` (level), checks them at [`rate::MISSION_HZ`] and at once on an
+//! e-stop, and counts segments done from `tracker/segment`. Operator inputs: `estop/reset`,
+//! `detonation/acknowledge`. Publishes `mission/state`, `mission/estop_latched` (latched) and
+//! `mission/transition_event`.
 
 use futures::StreamExt;
+use r2r::diagnostic_msgs::msg::DiagnosticArray;
+use r2r::geometry_msgs::msg::AccelStamped;
 use r2r::lifecycle_msgs::srv::{ChangeState, GetAvailableStates, GetAvailableTransitions, GetState};
-use r2r::std_msgs::msg::{Bool, Float64, String as RosString};
+use r2r::nav_msgs::msg::{OccupancyGrid, Odometry};
+use r2r::sensor_msgs::msg::JointState;
+use r2r::std_msgs::msg::{Bool, Float64, String as RosString, UInt32};
 use r2r::QosProfile;
 
+use crate::localize::QualityThresholds;
+use crate::mission::SafetyConfig;
 use crate::plan;
+use crate::ros::can_msgs::{implement_from_joint_state, watched_levels};
+use crate::ros::estimate_msgs::odometry_to_estimate;
+use crate::ros::grid_msgs::grid_from_occupancy;
 use crate::ros::lifecycle::{
-    available_states, state_msg, transition_event, transitions, CallbackResult, Lifecycle, TransitionKind,
+    available_states, state_msg, transition_event, transitions, CallbackResult, Lifecycle, Primary, TransitionKind,
 };
-use crate::ros::mission_flow::{Action, MissionFlow};
+use crate::ros::mission_flow::{MissionFlow, Note, Reaction};
+use crate::ros::mission_watch::{geofence, MissionWatch};
 use crate::ros::msg::seconds;
 use crate::ros::params;
 use crate::ros::runtime::{now, shutdown_signal, NodeError, NodeHost};
 use crate::ros::setup::Setup;
-use crate::ros_interface::topic;
+use crate::ros_interface::{rate, topic};
 
-/// Parameters of the mission node beyond [`SETUP_KEYS`](crate::ros::setup::SETUP_KEYS).
-pub const MISSION_KEYS: [&str; 1] = ["completion_tolerance"];
+/// Parameters of the mission node beyond [`SETUP_KEYS`](crate::ros::setup::SETUP_KEYS): the
+/// safety supervisor's thresholds (`safety.*`, the fields of [`SafetyConfig`]).
+pub const MISSION_KEYS: [&str; 0] = [];
 
 pub async fn run() -> Result<(), NodeError> {
     let mut host = NodeHost::create("mission")?;
     super::check_params("mission", &host.params)?;
-    let tolerance = params::float_in(&host.params, "completion_tolerance", 0.005, 0.0, 0.5)?;
+    let safety: SafetyConfig = params::config(&host.params, "safety")?;
+    safety
+        .validate()
+        .map_err(|e| NodeError::Failed(format!("parameters 'safety.*': {e}")))?;
     let param_map = host.params.clone();
+    let setup = Setup::from_params(&param_map)?;
 
     let srv = QosProfile::services_default();
     let mut change = host
@@ -49,20 +70,51 @@ pub async fn run() -> Result<(), NodeError> {
         .create_service::<GetAvailableTransitions::Service>("~/get_transition_graph", srv)?;
     let mut estop_sub = host.subscribe::<Bool>(topic::ESTOP)?;
     let mut reset_sub = host.subscribe::<Bool>(topic::ESTOP_RESET)?;
+    let mut ack_sub = host.subscribe::<UInt32>(topic::DETONATION_ACK)?;
+    let mut odom_sub = host.subscribe::<Odometry>(topic::FILTERED_ODOMETRY)?;
+    let mut joint_sub = host.subscribe::<JointState>(topic::JOINT_STATES)?;
+    let mut det_sub = host.subscribe::<AccelStamped>(topic::DETONATION)?;
+    let mut diag_sub = host.subscribe::<DiagnosticArray>(topic::DIAGNOSTICS)?;
+    let mut segment_sub = host.subscribe::<UInt32>(topic::TRACKER_SEGMENT)?;
+    let mut grid_sub = host.subscribe::<OccupancyGrid>(topic::COVERAGE_GRID)?;
     let mut progress_sub = host.subscribe::<Float64>(topic::COVERAGE_PROGRESS)?;
     let state_pub = host.publisher::<RosString>(topic::MISSION_STATE)?;
     let estop_pub = host.publisher::<Bool>(topic::ESTOP_LATCHED)?;
     let event_pub = host.publisher::<r2r::lifecycle_msgs::msg::TransitionEvent>(topic::TRANSITION_EVENT)?;
+    let mut tick = host.timer(rate::MISSION_HZ)?;
     let logger = host.logger();
     let clock = host.clock.clone();
     let spinner = host.spin();
+    let now_s = || seconds(&now(&clock));
 
+    // the watch starts with the fence of the plan from the parameters (re-planned on configure)
+    let first_plan = plan::plan(&setup.field, &setup.machine, &setup.plan_config).ok();
+    let fence = |motions: &[plan::Motion]| geofence(&setup.field, &setup.machine, motions);
+    let watch = MissionWatch::new(
+        &setup.machine,
+        fence(first_plan.as_ref().map_or(&[][..], |p| &p.motions)),
+        setup.field.safe.clone(),
+        safety.sigma_k,
+    );
     let mut life = Lifecycle::new();
-    let mut flow = MissionFlow::new(1.0);
+    let mut flow = MissionFlow::new(safety.clone(), setup.machine.clone(), watch);
+    let thresholds = QualityThresholds::default();
+    let mut progress = 0.0;
 
+    let log = |r: &Reaction| {
+        for n in &r.notes {
+            match n {
+                Note::Info(s) => r2r::log_info!(&logger, "{s}"),
+                Note::Warn(s) => r2r::log_warn!(&logger, "{s}"),
+                Note::Error(s) => r2r::log_error!(&logger, "{s}"),
+            }
+        }
+    };
     // one transition: the node's work (planning on configure), then the flow, then the event
     let transit = |life: &mut Lifecycle, flow: &mut MissionFlow, id: u8, label: &str| -> bool {
         let from = life.state();
+        let t = now_s();
+        let mut notes = Reaction::default();
         let r = life.change(id, label, |kind| {
             if kind == TransitionKind::Configure {
                 let planned = Setup::from_params(&param_map)
@@ -70,23 +122,27 @@ pub async fn run() -> Result<(), NodeError> {
                     .and_then(|s| plan::plan(&s.field, &s.machine, &s.plan_config).map_err(|e| e.to_string()));
                 match planned {
                     Ok(p) => {
-                        flow.target_progress = (p.processed_fraction - tolerance).max(0.0);
                         r2r::log_info!(
                             &logger,
-                            "planned: {:?}, {:.2} % expected processed",
+                            "planned: {:?}, {} segments, {:.2} % expected processed",
                             p.strategy,
+                            p.motions.len(),
                             p.processed_fraction * 100.0
                         );
+                        notes = flow.configure(p.motions.len(), t);
+                        return CallbackResult::Success;
                     }
                     Err(e) => return CallbackResult::Failure(e),
                 }
             }
-            flow.on_transition(kind)
+            let (result, r) = flow.on_transition(kind, t);
+            notes = r;
+            result
         });
+        log(&notes);
         match r {
             Ok((edge, to)) => {
-                let ns = (seconds(&now(&clock)) * 1e9) as u64;
-                let _ = event_pub.publish(&transition_event(&edge, from, to, ns));
+                let _ = event_pub.publish(&transition_event(&edge, from, to, (t * 1e9) as u64));
                 r2r::log_info!(&logger, "{}: {} → {}", edge.label, from.label(), to.label());
                 true
             }
@@ -98,12 +154,20 @@ pub async fn run() -> Result<(), NodeError> {
     };
     let publish_state = |flow: &MissionFlow| -> Result<(), NodeError> {
         state_pub.publish(&RosString {
-            data: flow.state.as_str().to_string(),
+            data: flow.state().as_str().to_string(),
         })?;
         estop_pub.publish(&Bool {
-            data: flow.estop.latched(),
+            data: flow.estop_latched(),
         })?;
         Ok(())
+    };
+    // log, deactivate when asked (and active), republish
+    let settle = |life: &mut Lifecycle, flow: &mut MissionFlow, r: Reaction| -> Result<(), NodeError> {
+        log(&r);
+        if r.deactivate && life.state() == Primary::Active {
+            transit(life, flow, 0, "deactivate");
+        }
+        publish_state(flow)
     };
     publish_state(&flow)?;
 
@@ -130,31 +194,50 @@ pub async fn run() -> Result<(), NodeError> {
                 let _ = req.respond(GetAvailableTransitions::Response { available_transitions: transitions(&life, true) });
             }
             Some(m) = estop_sub.next() => {
-                let action = flow.on_estop(m.data);
-                if m.data && action != Action::None {
-                    r2r::log_error!(&logger, "E-STOP latched");
-                }
-                if action == Action::SelfDeactivate {
-                    transit(&mut life, &mut flow, 0, "deactivate");
-                }
-                publish_state(&flow)?;
+                let r = flow.on_estop(m.data, now_s());
+                settle(&mut life, &mut flow, r)?;
             }
             Some(m) = reset_sub.next() => {
                 if m.data {
-                    match flow.on_reset() {
-                        Ok(Action::PublishEStop) => r2r::log_warn!(&logger, "e-stop reset: activate to resume"),
-                        Ok(_) => {}
-                        Err(e) => r2r::log_error!(&logger, "e-stop reset refused: {e}"),
-                    }
-                    publish_state(&flow)?;
+                    let r = flow.on_reset(now_s());
+                    settle(&mut life, &mut flow, r)?;
                 }
             }
-            Some(m) = progress_sub.next() => {
-                if flow.on_progress(m.data) == Action::SelfDeactivate {
-                    r2r::log_info!(&logger, "mission completed at {:.2} % processed", m.data * 100.0);
-                    transit(&mut life, &mut flow, 0, "deactivate");
-                    publish_state(&flow)?;
+            Some(m) = ack_sub.next() => {
+                let r = flow.on_acknowledge(m.data, now_s());
+                settle(&mut life, &mut flow, r)?;
+            }
+            Some(o) = odom_sub.next() => {
+                if let Some(e) = odometry_to_estimate(&o, &thresholds) {
+                    flow.watch.on_estimate(e);
                 }
+            }
+            Some(js) = joint_sub.next() => {
+                if let Some((rpm, _)) = implement_from_joint_state(&js) {
+                    flow.watch.on_feedback(rpm, now_s());
+                }
+            }
+            Some(d) = diag_sub.next() => {
+                let (loc, link) = watched_levels(&d);
+                flow.watch.on_diagnostics(loc, link, now_s());
+            }
+            Some(_) = det_sub.next() => flow.watch.on_detonation(),
+            Some(g) = grid_sub.next() => match grid_from_occupancy(&g) {
+                Ok(s) => flow.watch.on_grid(s, now_s()),
+                Err(e) => r2r::log_error!(&logger, "coverage/grid ignored: {e}"),
+            },
+            Some(p) = progress_sub.next() => progress = p.data,
+            Some(s) = segment_sub.next() => {
+                let r = flow.on_segment(s.data as usize, now_s());
+                if r.deactivate {
+                    r2r::log_info!(&logger, "every segment done at {:.2} % processed", progress * 100.0);
+                }
+                settle(&mut life, &mut flow, r)?;
+            }
+            r = tick.tick() => {
+                r?;
+                let r = flow.observe(now_s());
+                settle(&mut life, &mut flow, r)?;
             }
             _ = &mut shutdown => break,
         }

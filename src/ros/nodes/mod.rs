@@ -15,7 +15,7 @@ use super::params::{check_keys, ParamError, ParamMap};
 use super::setup::SETUP_KEYS;
 
 /// The parameter names `node` accepts: the shared [`SETUP_KEYS`], its own, and its nested
-/// prefixes (`localizer.*`).
+/// prefixes (`localizer.*`, `safety.*`).
 pub fn accepted_keys(node: &str) -> (Vec<&'static str>, &'static [&'static str]) {
     let own: &[&str] = match node {
         "localizer" => &localizer::LOCALIZER_KEYS,
@@ -25,7 +25,11 @@ pub fn accepted_keys(node: &str) -> (Vec<&'static str>, &'static [&'static str])
         "sim" => &sim::SIM_KEYS,
         _ => &[],
     };
-    let prefixes: &'static [&'static str] = if node == "localizer" { &["localizer"] } else { &[] };
+    let prefixes: &'static [&'static str] = match node {
+        "localizer" => &["localizer"],
+        "mission" => &["safety"],
+        _ => &[],
+    };
     (SETUP_KEYS.iter().chain(own).copied().collect(), prefixes)
 }
 

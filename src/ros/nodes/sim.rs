@@ -5,9 +5,11 @@
 //! `sim.launch.py` run the same nodes.
 //!
 //! It steps on the wall clock at `real_time_factor` × real time and is the `/clock` source (run
-//! it with `use_sim_time: false`, everything else with `true`). The machine starts at the plan's
-//! first pose. The simulator is a [`SimulatorCore`]; until `crate::sim` (issue 5) lands, the
-//! binary passes the stand-in [`KinematicSim`](crate::ros::adapters::KinematicSim).
+//! it with `use_sim_time: false`, everything else with `true`); simulated time starts at 0. The
+//! machine starts at the plan's first pose. The simulator is a [`SimulatorCore`]: the binary
+//! passes [`SimMachine`](crate::ros::adapters::SimMachine) (`crate::sim`: tracks with slip,
+//! implement, hidden mines, RTK receiver with NMEA output, gyro). [`SimStreams`] turns each step
+//! into the messages, so the stream test runs the same conversion.
 
 use std::time::Duration;
 
@@ -18,23 +20,26 @@ use r2r::rosgraph_msgs::msg::Clock;
 use r2r::sensor_msgs::msg::{Imu, JointState, NavSatFix};
 use r2r::std_msgs::msg::Float64;
 
-use crate::plan;
-use crate::ros::adapters::SimulatorCore;
+use crate::plan::{self, Pose};
+use crate::ros::adapters::{SimStep, SimulatorCore};
 use crate::ros::can_msgs::{detonation_msg, implement_joint_state};
 use crate::ros::drive_msgs::{msgs_to_implement, twist_to_drive, MAX_TRACK_SPEED_MPS, RPM_TO_RAD_S};
 use crate::ros::gnss_msgs::fix_to_navsat;
 use crate::ros::msg::{header, identity_quaternion, time, vector3};
 use crate::ros::params;
-use crate::ros::pose_msgs::{track_odometry, OdomIntegrator, Pose2};
+use crate::ros::pose_msgs::{track_odometry, OdomIntegrator};
 use crate::ros::runtime::{shutdown_signal, NodeError, NodeHost};
 use crate::ros::setup::Setup;
 use crate::ros_interface::{frame, rate, topic};
+use crate::sim::harness::plan_start;
+use crate::sim::{Scenario, SimError};
 
 /// Parameters of the sim node beyond [`SETUP_KEYS`](crate::ros::setup::SETUP_KEYS).
-pub const SIM_KEYS: [&str; 1] = ["real_time_factor"];
+pub const SIM_KEYS: [&str; 3] = ["real_time_factor", "seed", "ap_mines_per_ha"];
 
-/// Build the simulator for a loaded setup and start pose (the binary chooses the implementation).
-pub type SimFactory = fn(&Setup, Pose2) -> Box<dyn SimulatorCore>;
+/// Build the simulator for a loaded setup, scenario and start pose (the binary chooses the
+/// implementation).
+pub type SimFactory = fn(&Setup, Scenario, Pose) -> Result<Box<dyn SimulatorCore>, SimError>;
 
 /// The IMU message of a yaw rate: orientation not provided (REP-145: covariance[0] = −1), gravity
 /// on +z.
@@ -57,6 +62,84 @@ fn every(step_hz: f64, rate_hz: f64) -> u64 {
     (step_hz / rate_hz).round().max(1.0) as u64
 }
 
+/// 1σ of the wheel odometry's speed, m/s (what `track_odometry` reports as twist covariance).
+pub const WHEEL_SPEED_SIGMA_MPS: f64 = 0.005;
+
+/// What one simulator step publishes.
+pub struct SimMessages {
+    pub clock: Clock,
+    pub fixes: Vec<NavSatFix>,
+    pub imu: Vec<Imu>,
+    /// Wheel odometry and joint states, every `SIM_CLOCK_HZ / SIM_ODOMETRY_HZ` steps.
+    pub odometry: Option<(Odometry, JointState)>,
+    pub detonations: Vec<AccelStamped>,
+}
+
+/// The sim node's conversion of steps into messages: integrates the track odometry (`odom` →
+/// `base_link` from the measured track speeds, as Gazebo's DiffDrive does) and the rotor angle.
+pub struct SimStreams {
+    gauge_m: f64,
+    odom: OdomIntegrator,
+    rotor_angle_rad: f64,
+    steps: u64,
+    odom_every: u64,
+}
+
+impl SimStreams {
+    /// # Units
+    /// `track_gauge_m` metres.
+    pub fn new(track_gauge_m: f64) -> Self {
+        Self {
+            gauge_m: track_gauge_m,
+            odom: OdomIntegrator::new(),
+            rotor_angle_rad: 0.0,
+            steps: 0,
+            odom_every: every(rate::SIM_CLOCK_HZ, rate::SIM_ODOMETRY_HZ),
+        }
+    }
+
+    /// The messages of step `s` of `step_s` seconds. NavSatFix and Imu are stamped with their
+    /// measurement time, everything else with the step's end.
+    pub fn messages(&mut self, s: &SimStep, step_s: f64) -> SimMessages {
+        self.steps += 1;
+        let stamp = time(s.t_s);
+        let fixes = s
+            .fixes
+            .iter()
+            .map(|f| {
+                let vertical_sigma_m = f.covariance.map_or(0.0, |c| 2.0 * c.semi_major_m());
+                fix_to_navsat(f, vertical_sigma_m, time(f.unix_time_s))
+            })
+            .collect();
+        let imu = s.yaw_rates.iter().map(|&(t, w)| imu_msg(w, time(t))).collect();
+        self.rotor_angle_rad =
+            (self.rotor_angle_rad + s.implement.rotor_rpm * RPM_TO_RAD_S * step_s) % std::f64::consts::TAU;
+        let v = 0.5 * (s.left_mps + s.right_mps);
+        let pose = self.odom.step(s.t_s, v, (s.right_mps - s.left_mps) / self.gauge_m);
+        let odometry = (self.steps % self.odom_every == 0).then(|| {
+            (
+                track_odometry(
+                    s.left_mps,
+                    s.right_mps,
+                    self.gauge_m,
+                    WHEEL_SPEED_SIGMA_MPS,
+                    pose,
+                    stamp.clone(),
+                ),
+                implement_joint_state(&s.implement, self.rotor_angle_rad, stamp.clone()),
+            )
+        });
+        let detonations = s.detonations.iter().map(|&(t, g)| detonation_msg(g, time(t))).collect();
+        SimMessages {
+            clock: Clock { clock: stamp },
+            fixes,
+            imu,
+            odometry,
+            detonations,
+        }
+    }
+}
+
 pub async fn run_with(make_sim: SimFactory) -> Result<(), NodeError> {
     let mut host = NodeHost::create("sim")?;
     super::check_params("sim", &host.params)?;
@@ -67,21 +150,17 @@ pub async fn run_with(make_sim: SimFactory) -> Result<(), NodeError> {
     }
     let setup = Setup::from_params(&host.params)?;
     let rtf = params::float_in(&host.params, "real_time_factor", 1.0, 0.01, 100.0)?;
-    let start = match plan::plan(&setup.field, &setup.machine, &setup.plan_config) {
-        Ok(p) => p.motions.first().map(|m| match m {
-            plan::Motion::Straight { from, .. } => *from,
-            plan::Motion::Pivot { at, .. } => *at,
-            plan::Motion::Curve { poses, .. } => poses[0],
-        }),
-        Err(_) => None,
-    }
-    .map(|p| Pose2 {
-        x_m: p.x_m,
-        y_m: p.y_m,
-        yaw_rad: p.yaw_rad,
-    })
-    .unwrap_or(Pose2::IDENTITY);
-    let mut sim = make_sim(&setup, start);
+    let scenario = Scenario {
+        seed: params::integer_in(&host.params, "seed", 1, 0, i64::from(u32::MAX))? as u64,
+        ap_mines_per_ha: params::float_in(&host.params, "ap_mines_per_ha", 20.0, 0.0, 10_000.0)?,
+        // NMEA carries a real date; SimMachine rebases fix times onto the simulated clock (from 0)
+        ..Scenario::default()
+    };
+    let start = plan::plan(&setup.field, &setup.machine, &setup.plan_config)
+        .ok()
+        .and_then(|p| plan_start(&p))
+        .unwrap_or(Pose::new(0.0, 0.0, 0.0));
+    let mut sim = make_sim(&setup, scenario, start).map_err(|e| NodeError::Failed(e.to_string()))?;
     let gauge = setup.machine.track_gauge_m;
 
     let mut cmd_sub = host.subscribe::<Twist>(topic::CMD_VEL)?;
@@ -95,12 +174,9 @@ pub async fn run_with(make_sim: SimFactory) -> Result<(), NodeError> {
     let det_pub = host.publisher::<AccelStamped>(topic::DETONATION)?;
     let step_s = 1.0 / rate::SIM_CLOCK_HZ;
     let mut tick = host.node.create_wall_timer(Duration::from_secs_f64(step_s / rtf))?;
+    let logger = host.logger();
     let spinner = host.spin();
 
-    let (imu_k, odom_k) = (
-        every(rate::SIM_CLOCK_HZ, rate::SIM_IMU_HZ),
-        every(rate::SIM_CLOCK_HZ, rate::SIM_ODOMETRY_HZ),
-    );
     let mut drive = twist_to_drive(
         &Twist {
             linear: vector3(0.0, 0.0, 0.0),
@@ -110,9 +186,7 @@ pub async fn run_with(make_sim: SimFactory) -> Result<(), NodeError> {
         MAX_TRACK_SPEED_MPS,
     );
     let (mut rotor_rad_s, mut depth_m) = (0.0, 0.0);
-    let mut odom = OdomIntegrator::new();
-    let mut rotor_angle = 0.0;
-    let mut n: u64 = 0;
+    let mut streams = SimStreams::new(gauge);
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
     loop {
@@ -124,23 +198,21 @@ pub async fn run_with(make_sim: SimFactory) -> Result<(), NodeError> {
                 r?;
                 sim.command(drive, msgs_to_implement(rotor_rad_s, depth_m));
                 let s = sim.step(step_s);
-                n += 1;
-                let stamp = time(s.t_s);
-                clock_pub.publish(&Clock { clock: stamp.clone() })?;
-                if let Some(f) = &s.fix {
-                    fix_pub.publish(&fix_to_navsat(f, 0.02, stamp.clone()))?;
+                let m = streams.messages(&s, step_s);
+                clock_pub.publish(&m.clock)?;
+                for f in &m.fixes {
+                    fix_pub.publish(f)?;
                 }
-                if n % imu_k == 0 {
-                    imu_pub.publish(&imu_msg(s.yaw_rate_rps, stamp.clone()))?;
+                for i in &m.imu {
+                    imu_pub.publish(i)?;
                 }
-                rotor_angle = (rotor_angle + s.implement.rotor_rpm * RPM_TO_RAD_S * step_s) % std::f64::consts::TAU;
-                let pose = odom.step(s.t_s, 0.5 * (s.left_mps + s.right_mps), (s.right_mps - s.left_mps) / gauge);
-                if n % odom_k == 0 {
-                    odom_pub.publish(&track_odometry(s.left_mps, s.right_mps, gauge, 0.005, pose, stamp.clone()))?;
-                    joint_pub.publish(&implement_joint_state(&s.implement, rotor_angle, stamp.clone()))?;
+                if let Some((o, j)) = &m.odometry {
+                    odom_pub.publish(o)?;
+                    joint_pub.publish(j)?;
                 }
-                if let Some(g) = s.detonation_g {
-                    det_pub.publish(&detonation_msg(g, stamp))?;
+                for (d, &(t, g)) in m.detonations.iter().zip(&s.detonations) {
+                    r2r::log_warn!(&logger, "simulated detonation at t = {t:.2} s, {g:.1} g");
+                    det_pub.publish(d)?;
                 }
             }
             _ = &mut shutdown => break,
@@ -151,23 +223,5 @@ pub async fn run_with(make_sim: SimFactory) -> Result<(), NodeError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ros::pose_msgs::imu_yaw_rate;
-
-    #[test]
-    fn imu_says_orientation_is_not_provided() {
-        let m = imu_msg(0.1, time(1.0));
-        assert_eq!(m.header.frame_id, "imu_link");
-        assert_eq!(m.orientation_covariance[0], -1.0);
-        assert_eq!(imu_yaw_rate(&m), Some(0.1));
-        assert!((m.linear_acceleration.z - 9.80665).abs() < 1e-9);
-    }
-
-    #[test]
-    fn stream_divisors_match_the_table_rates() {
-        assert_eq!(every(rate::SIM_CLOCK_HZ, rate::SIM_IMU_HZ), 2);
-        assert_eq!(every(rate::SIM_CLOCK_HZ, rate::SIM_ODOMETRY_HZ), 2);
-        assert_eq!(every(100.0, 300.0), 1);
-    }
-}
+#[path = "sim_tests.rs"]
+mod tests;

@@ -1,0 +1,148 @@
+//! The mission node's decisions as a table walked through in time: pre-flight, start, e-stop and
+//! its reset, a detonation and its acknowledgement, segments to completion, cleanup.
+
+use super::*;
+use crate::localize::{Estimate, Quality};
+use crate::ros::mission_watch::Level;
+use geo::MultiPolygon;
+use TransitionKind::*;
+
+struct Rig {
+    flow: MissionFlow,
+    t: f64,
+}
+
+impl Rig {
+    fn new() -> Self {
+        let m = MachineProfile::default_profile();
+        let safe = MultiPolygon::new(vec![geo::Rect::new((-20.0, -20.0), (0.0, 20.0)).to_polygon()]);
+        let fence = MultiPolygon::new(vec![geo::Rect::new((-22.0, -22.0), (42.0, 22.0)).to_polygon()]);
+        let watch = MissionWatch::new(&m, fence, safe, 3.0);
+        Self {
+            flow: MissionFlow::new(SafetyConfig::default(), m, watch),
+            t: 0.0,
+        }
+    }
+
+    /// 0.1 s of healthy sources at rest in the safe area, rotor at `rpm`; then one check.
+    fn tick(&mut self, rpm: f64) -> Reaction {
+        self.t += 0.1;
+        let w = &mut self.flow.watch;
+        w.on_estimate(Estimate {
+            unix_time_s: self.t,
+            east_m: -6.0,
+            north_m: 0.0,
+            yaw_rad: 0.0,
+            speed_mps: 0.0,
+            yaw_rate_rps: 0.0,
+            track_slip: 0.0,
+            turn_scale: 1.0,
+            gyro_bias_rps: 0.0,
+            position_cov_m2: [[4e-4, 0.0], [0.0, 4e-4]],
+            sigma_east_m: 0.02,
+            sigma_north_m: 0.02,
+            sigma_h_m: 0.02,
+            sigma_yaw_rad: 0.01,
+            since_fix_s: 0.0,
+            quality: Quality::Good,
+        });
+        w.on_diagnostics(Some(Level::Ok), Some(Level::Ok), self.t);
+        w.on_feedback(rpm, self.t);
+        self.flow.observe(self.t)
+    }
+
+    fn run(&mut self, seconds: f64, rpm: f64) {
+        for _ in 0..(seconds * 10.0) as usize {
+            self.tick(rpm);
+        }
+    }
+
+    fn transition(&mut self, kind: TransitionKind) -> CallbackResult {
+        self.flow.on_transition(kind, self.t).0
+    }
+}
+
+fn failure(r: CallbackResult) -> String {
+    match r {
+        CallbackResult::Failure(why) => why,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[test]
+fn mission_walk_through() {
+    let mut r = Rig::new();
+    assert_eq!(r.flow.state(), MissionState::Idle);
+    r.flow.configure(3, r.t);
+    assert_eq!(r.flow.state(), MissionState::Planned);
+    // activate before the spin test: refused, naming the check
+    r.run(1.0, 0.0);
+    let why = failure(r.transition(Activate));
+    assert!(why.contains("rotor_spin_test") && !why.contains("gnss"), "{why}");
+    assert_eq!(r.flow.state(), MissionState::Planned);
+    // the tracker spins the rotor up; then the pre-flight passes and clearing starts
+    for k in 1..=60 {
+        r.tick((10.0 * f64::from(k)).min(600.0));
+    }
+    assert_eq!(r.transition(Activate), CallbackResult::Success);
+    assert_eq!(r.flow.state(), MissionState::Clearing);
+    r.run(2.0, 600.0);
+    assert_eq!(r.flow.state(), MissionState::Clearing, "no spurious trip");
+    // e-stop: latched, the node deactivates itself, activation refused until reset
+    let e = r.flow.on_estop(true, r.t);
+    assert!(e.deactivate && r.flow.estop_latched());
+    assert_eq!(r.transition(Deactivate), CallbackResult::Success);
+    assert_eq!(r.flow.state(), MissionState::Paused);
+    assert!(failure(r.transition(Activate)).contains("estop"));
+    r.flow.on_reset(r.t);
+    assert!(r.flow.estop_latched(), "reset while pressed is refused");
+    r.flow.on_estop(false, r.t);
+    r.flow.on_reset(r.t);
+    assert!(!r.flow.estop_latched());
+    r.run(1.0, 600.0);
+    assert_eq!(r.flow.state(), MissionState::Paused, "an e-stop waits for the operator");
+    assert_eq!(r.transition(Activate), CallbackResult::Success);
+    assert_eq!(r.flow.state(), MissionState::Clearing);
+    // a detonation holds until acknowledged, with the node active
+    r.flow.watch.on_detonation();
+    let d = r.tick(600.0);
+    assert_eq!(r.flow.state(), MissionState::Paused);
+    assert!(!d.deactivate);
+    assert!(d
+        .notes
+        .iter()
+        .any(|n| matches!(n, Note::Warn(s) if s.contains("detonation/acknowledge"))));
+    r.flow.on_acknowledge(7, r.t);
+    assert_eq!(r.flow.state(), MissionState::Paused, "wrong id");
+    r.flow.on_acknowledge(1, r.t);
+    assert_eq!(r.flow.state(), MissionState::Clearing);
+    // the tracker's segment index completes the mission
+    assert!(!r.flow.on_segment(2, r.t).deactivate);
+    assert_eq!(r.flow.mission().current_segment(), 2);
+    let done = r.flow.on_segment(3, r.t);
+    assert!(done.deactivate);
+    assert_eq!(r.flow.state(), MissionState::Completed);
+    assert_eq!(r.transition(Deactivate), CallbackResult::Success);
+    assert!(failure(r.transition(Activate)).contains("completed"));
+    assert_eq!(r.transition(Cleanup), CallbackResult::Success);
+    assert_eq!(r.flow.state(), MissionState::Idle);
+}
+
+#[test]
+fn link_loss_and_gnss_loss_pause_and_resume_by_themselves() {
+    let mut r = Rig::new();
+    r.flow.configure(1, r.t);
+    for k in 1..=60 {
+        r.tick((10.0 * f64::from(k)).min(600.0));
+    }
+    assert_eq!(r.transition(Activate), CallbackResult::Success);
+    // no vehicle feedback for 1 s
+    r.t += 1.0;
+    r.flow.observe(r.t);
+    assert_eq!(r.flow.state(), MissionState::Paused);
+    r.run(3.0, 600.0);
+    assert_eq!(r.flow.state(), MissionState::Clearing, "link back: resumed");
+    // shutdown of an unfinished mission aborts it
+    assert_eq!(r.transition(Shutdown), CallbackResult::Success);
+    assert_eq!(r.flow.state(), MissionState::Aborted);
+}

@@ -1,0 +1,90 @@
+//! The sim node's messages from the real simulator: frames, stamps, rates and content.
+
+use super::*;
+use crate::can::protocol::{DriveCommand, ImplementCommand};
+use crate::gnss::FixType;
+use crate::ros::adapters::SimMachine;
+use crate::ros::gnss_msgs::{navsat_to_fix, NavSatMapping};
+use crate::ros::msg::seconds;
+use crate::ros::pose_msgs::{imu_yaw_rate, odometry_pose};
+
+#[test]
+fn imu_says_orientation_is_not_provided() {
+    let m = imu_msg(0.1, time(1.0));
+    assert_eq!(m.header.frame_id, "imu_link");
+    assert_eq!(m.orientation_covariance[0], -1.0);
+    assert_eq!(imu_yaw_rate(&m), Some(0.1));
+    assert!((m.linear_acceleration.z - 9.80665).abs() < 1e-9);
+}
+
+#[test]
+fn stream_divisors_match_the_table_rates() {
+    assert_eq!(every(rate::SIM_CLOCK_HZ, rate::SIM_ODOMETRY_HZ), 2);
+    assert_eq!(every(100.0, 300.0), 1);
+}
+
+#[test]
+fn simulated_machine_publishes_fixes_imu_odometry_and_detonations_in_their_frames() {
+    let (field, _) = crate::ros::plan_msgs::tests_support::example();
+    let m = crate::machine::MachineProfile::default_profile();
+    let scenario = Scenario {
+        faults: vec![crate::sim::Fault {
+            at_s: 5.0,
+            kind: crate::sim::FaultKind::Shock { peak_g: 40.0 },
+        }],
+        ..Scenario::quiet(7)
+    };
+    let start = crate::sim::harness::plan_start(&crate::ros::plan_msgs::tests_support::example().1).unwrap();
+    let mut sim = SimMachine::new(&m, &field, scenario, start).unwrap();
+    sim.command(
+        DriveCommand {
+            left_mps: 0.4,
+            right_mps: 0.4,
+        },
+        ImplementCommand {
+            rotor_enable: true,
+            rotor_rpm: m.rotor_rpm_target,
+            depth_m: 0.0,
+        },
+    );
+    let mut streams = SimStreams::new(m.track_gauge_m);
+    let step = 1.0 / rate::SIM_CLOCK_HZ;
+    let (mut fixes, mut imu, mut odom, mut dets) = (Vec::new(), 0, Vec::new(), Vec::new());
+    for _ in 0..1000 {
+        let s = sim.step(step);
+        let msgs = streams.messages(&s, step);
+        assert_eq!(msgs.clock.clock, time(s.t_s));
+        fixes.extend(msgs.fixes);
+        for i in &msgs.imu {
+            assert_eq!(i.header.frame_id, frame::IMU);
+            imu += 1;
+        }
+        odom.extend(msgs.odometry);
+        dets.extend(msgs.detonations);
+    }
+    assert!((98..=101).contains(&fixes.len()), "{}", fixes.len());
+    assert!((495..=501).contains(&imu), "{imu}");
+    assert_eq!(odom.len(), 500);
+    let f = fixes.last().unwrap();
+    assert_eq!(f.header.frame_id, frame::GNSS);
+    let back = navsat_to_fix(f, &NavSatMapping::default()).unwrap();
+    assert_eq!(back.fix_type, FixType::RtkFixed, "GBAS with a cm covariance");
+    assert!(seconds(&f.header.stamp) > 9.8 && seconds(&f.header.stamp) <= 10.0);
+    let (o, j) = odom.last().unwrap();
+    assert_eq!(
+        (o.header.frame_id.as_str(), o.child_frame_id.as_str()),
+        (frame::ODOM, frame::BASE_LINK)
+    );
+    assert_eq!(j.header.frame_id, frame::BASE_LINK);
+    let p = odometry_pose(o);
+    let truth = sim.vehicle().truth().pose;
+    let driven = ((truth.x_m - start.x_m).powi(2) + (truth.y_m - start.y_m).powi(2)).sqrt();
+    assert!(driven > 3.0, "drove {driven} m");
+    assert!(
+        (p.x_m.hypot(p.y_m) - driven).abs() < 0.2 * driven,
+        "odometry {p:?} vs {driven} m"
+    );
+    assert_eq!(dets.len(), 1, "the injected shock");
+    assert_eq!(dets[0].header.frame_id, frame::BASE_LINK);
+    assert!((seconds(&dets[0].header.stamp) - 5.0).abs() < 0.02);
+}
