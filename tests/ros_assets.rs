@@ -1,5 +1,6 @@
-//! The ROS assets checked without ROS (plain `cargo test`, no feature needed): the interface table
-//! of `docs/ros.md` against `demine::ros_interface::TOPICS`, the ros_gz_bridge YAML and the RViz
+//! The ROS assets checked without ROS (plain `cargo test`, no feature needed): the interface tables
+//! of `docs/ros.md` and `README.md` against `demine::ros_interface::TOPICS` (and the README's
+//! operator walk-through for its steps), the ros_gz_bridge YAML and the RViz
 //! config against the table, the node binaries and colcon metadata in `Cargo.toml`, and (through
 //! `.ci/check_ros_assets.py`) the launch files, the URDF (xacro + check_urdf, frames against the
 //! machine profile), the SDF world and `package.xml`.
@@ -22,9 +23,9 @@ fn rate_str(r: Option<f64>) -> String {
     r.map_or("-".to_string(), |hz| format!("{hz}"))
 }
 
-/// (node, dir, topic, type, qos, frame, rate) of every row of the docs table.
-fn docs_rows() -> BTreeSet<[String; 7]> {
-    let doc = read("docs/ros.md");
+/// (node, dir, topic, type, qos, frame, rate) of every row of the interface table in `file`.
+fn docs_rows(file: &str) -> BTreeSet<[String; 7]> {
+    let doc = read(file);
     let begin = doc.find("<!-- interface-table:begin -->").expect("table begin marker");
     let end = doc.find("<!-- interface-table:end -->").expect("table end marker");
     doc[begin..end]
@@ -36,7 +37,7 @@ fn docs_rows() -> BTreeSet<[String; 7]> {
                 .split('|')
                 .map(|c| c.trim().trim_matches('`').to_string())
                 .collect();
-            assert_eq!(cells.len(), 7, "docs/ros.md row: {l}");
+            assert_eq!(cells.len(), 7, "{file} row: {l}");
             [0, 1, 2, 3, 4, 5, 6].map(|i| cells[i].clone())
         })
         .collect()
@@ -58,14 +59,38 @@ fn interface_table_in_docs_matches_the_code() {
             ]
         })
         .collect();
-    let docs = docs_rows();
-    let missing: Vec<_> = code.difference(&docs).collect();
-    let extra: Vec<_> = docs.difference(&code).collect();
-    assert!(
-        missing.is_empty() && extra.is_empty(),
-        "docs/ros.md table differs from ros_interface::TOPICS\nmissing in docs: {missing:#?}\nonly in docs: {extra:#?}"
-    );
+    for file in ["docs/ros.md", "README.md"] {
+        let docs = docs_rows(file);
+        let missing: Vec<_> = code.difference(&docs).collect();
+        let extra: Vec<_> = docs.difference(&code).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{file} table differs from ros_interface::TOPICS\nmissing in {file}: {missing:#?}\nonly in {file}: {extra:#?}"
+        );
+    }
     assert_eq!(code.len(), TOPICS.len());
+}
+
+#[test]
+fn readme_walks_the_operator_from_launch_to_completion() {
+    let readme = read("README.md");
+    let walk = &readme[readme
+        .find("### From `ros2 launch` to a completed mission")
+        .expect("walk-through")..];
+    let mut at = 0;
+    for step in [
+        "ros2 launch demine mission.launch.py",
+        "ros2 lifecycle set /mission configure",
+        "ros2 lifecycle set /mission activate",
+        "/estop/reset",
+        "/detonation/acknowledge",
+        "`completed`",
+    ] {
+        let i = walk[at..]
+            .find(step)
+            .unwrap_or_else(|| panic!("README walk-through: {step:?} missing or out of order"));
+        at += i;
+    }
 }
 
 #[derive(serde::Deserialize)]

@@ -78,10 +78,11 @@ fn published_streams_match_the_interface_table() {
     let mk = plan_markers(&field, Some(&plan), t0.clone());
     rec.publish("planner", topic::PLAN_MARKERS, &mk, &mk.markers[1].header.frame_id, &t0);
 
-    // 3 m behind the plan's first pose: the operator aligns the localizer by driving up to it
+    // where the sim node starts the machine: behind the plan's first pose, so that the operator's
+    // straight run aligning the localizer ends before the first pass
     let first = crate::sim::harness::plan_start(&plan).expect("the plan has motions");
-    let h = first.heading();
-    let start = crate::plan::Pose::new(first.x_m - 3.0 * h.x, first.y_m - 3.0 * h.y, first.yaw_rad);
+    let start = crate::ros::nodes::sim::start_pose(first, &field.safe);
+    assert!(start.distance_m(&first) > 2.9, "room to align on safe ground");
     let mut sim = SimMachine::new(&m, &field, Scenario::quiet(11), start).unwrap();
     let mut streams = SimStreams::new(m.track_gauge_m);
     let cfg = LocalizerConfig {

@@ -87,7 +87,8 @@ pub async fn run() -> Result<(), NodeError> {
     let spinner = host.spin();
     let now_s = || seconds(&now(&clock));
 
-    // the watch starts with the fence of the plan from the parameters (re-planned on configure)
+    // the fence of the plan from the parameters (the same plan configure makes: parameters
+    // changed at run time take effect on restart)
     let first_plan = plan::plan(&setup.field, &setup.machine, &setup.plan_config).ok();
     let fence = |motions: &[plan::Motion]| geofence(&setup.field, &setup.machine, motions);
     let watch = MissionWatch::new(

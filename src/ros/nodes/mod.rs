@@ -87,6 +87,14 @@ mod tests {
                     map.insert(k.to_string(), ParameterValue::NotSet);
                 }
                 check_params(node, &map).unwrap_or_else(|e| panic!("{file}: {e}"));
+                if node == "mission" {
+                    let block = v.get("mission").and_then(|b| b.get("ros__parameters"));
+                    let safety = block.and_then(|b| b.get("safety")).cloned();
+                    let text = serde_json::to_string(&safety.unwrap_or_default()).unwrap();
+                    let cfg: crate::mission::SafetyConfig =
+                        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: safety: {e}"));
+                    cfg.validate().unwrap_or_else(|e| panic!("{file}: {e}"));
+                }
             }
         }
         let mut typo = ParamMap::new();

@@ -6,7 +6,8 @@
 //!
 //! It steps on the wall clock at `real_time_factor` × real time and is the `/clock` source (run
 //! it with `use_sim_time: false`, everything else with `true`); simulated time starts at 0. The
-//! machine starts at the plan's first pose. The simulator is a [`SimulatorCore`]: the binary
+//! machine starts [`ALIGNMENT_RUN_M`] behind the plan's first pose when that is safe ground
+//! ([`start_pose`]): room for the straight run that aligns the localizer. The simulator is a [`SimulatorCore`]: the binary
 //! passes [`SimMachine`](crate::ros::adapters::SimMachine) (`crate::sim`: tracks with slip,
 //! implement, hidden mines, RTK receiver with NMEA output, gyro). [`SimStreams`] turns each step
 //! into the messages, so the stream test runs the same conversion.
@@ -60,6 +61,26 @@ pub fn imu_msg(yaw_rate_rps: f64, stamp: r2r::builtin_interfaces::msg::Time) -> 
 /// Every `k`-th step publishes a stream at `rate_hz` when the step runs at `step_hz`.
 fn every(step_hz: f64, rate_hz: f64) -> u64 {
     (step_hz / rate_hz).round().max(1.0) as u64
+}
+
+/// How far behind the plan's first pose the machine starts, metres.
+pub const ALIGNMENT_RUN_M: f64 = 3.0;
+
+/// Where the simulated machine starts: [`ALIGNMENT_RUN_M`] behind `first` (the plan's first
+/// pose) along its heading when base_link is then inside `safe`, else at `first`.
+pub fn start_pose(first: Pose, safe: &geo::MultiPolygon<f64>) -> Pose {
+    use geo::Contains;
+    let h = first.heading();
+    let back = Pose::new(
+        first.x_m - ALIGNMENT_RUN_M * h.x,
+        first.y_m - ALIGNMENT_RUN_M * h.y,
+        first.yaw_rad,
+    );
+    if safe.contains(&geo::Point::new(back.x_m, back.y_m)) {
+        back
+    } else {
+        first
+    }
 }
 
 /// 1σ of the wheel odometry's speed, m/s (what `track_odometry` reports as twist covariance).
@@ -159,7 +180,7 @@ pub async fn run_with(make_sim: SimFactory) -> Result<(), NodeError> {
     let start = plan::plan(&setup.field, &setup.machine, &setup.plan_config)
         .ok()
         .and_then(|p| plan_start(&p))
-        .unwrap_or(Pose::new(0.0, 0.0, 0.0));
+        .map_or(Pose::new(0.0, 0.0, 0.0), |p| start_pose(p, &setup.field.safe));
     let mut sim = make_sim(&setup, scenario, start).map_err(|e| NodeError::Failed(e.to_string()))?;
     let gauge = setup.machine.track_gauge_m;
 

@@ -18,6 +18,15 @@ fn imu_says_orientation_is_not_provided() {
 }
 
 #[test]
+fn machine_starts_behind_the_plan_on_safe_ground_only() {
+    let safe = geo::MultiPolygon::new(vec![geo::Rect::new((-20.0, -20.0), (0.0, 20.0)).to_polygon()]);
+    let s = start_pose(Pose::new(-1.0, 0.0, 0.0), &safe);
+    assert!((s.x_m + 1.0 + ALIGNMENT_RUN_M).abs() < 1e-9 && s.y_m.abs() < 1e-9);
+    let at_edge = Pose::new(-19.0, 0.0, 0.0);
+    assert_eq!(start_pose(at_edge, &safe), at_edge, "3 m back leaves the safe area");
+}
+
+#[test]
 fn stream_divisors_match_the_table_rates() {
     assert_eq!(every(rate::SIM_CLOCK_HZ, rate::SIM_ODOMETRY_HZ), 2);
     assert_eq!(every(100.0, 300.0), 1);
