@@ -1,7 +1,8 @@
 //! The processed-area grid as `nav_msgs/OccupancyGrid` in `map`, and detonations as markers.
 //!
-//! [`GridSnapshot`] is the plain view of a processed-area grid this module needs (issue 5's
-//! `coverage` grid provides one; see `crate::ros::adapters::CoverageCore`). Values follow the
+//! [`GridSnapshot`] is the plain view of a processed-area grid this module needs
+//! (`coverage::ProcessedGrid` gives one through `crate::ros::adapters::CoverageCore`; the mission
+//! node reads a received grid back with [`grid_from_occupancy`]). Values follow the
 //! RViz Map display's `map` colour scheme: processed ground is free (0, white), hazard still to
 //! process is occupied (100, black), ground processed without meeting every condition is 50,
 //! cells outside the hazard are unknown (−1).

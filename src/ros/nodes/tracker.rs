@@ -3,8 +3,8 @@
 //! while `clearing`, runs the rotor spin test with the tracks stopped while `planned` (the
 //! mission's pre-flight times it), stops with the rotor off while `ready` or `paused`, while the
 //! e-stop is latched or its state unknown, and publishes nothing while no mission is in progress
-//! (`idle`, `completed`, `aborted`: the machine is the operator's, e.g. to drive the first metres
-//! that align the localizer).
+//! (`idle`, `completed`, `aborted`: after a second of stops the machine is the operator's, e.g.
+//! to drive the first metres that align the localizer).
 //!
 //! The plan is computed in-process from the same parameters as the planner and mission nodes
 //! (`field`, `machine`, …): the planner is deterministic, and `nav_msgs/Path` cannot carry the
@@ -43,9 +43,12 @@ pub enum Mode {
     SpinTest,
     /// Tracks stopped, rotor off.
     Stop,
-    /// Publish nothing.
+    /// Publish nothing (after [`SILENCE_AFTER_STOPS`] stops, so the machine is left standing).
     Silent,
 }
+
+/// Stops published on entering [`Mode::Silent`] before going quiet (a second's worth).
+pub const SILENCE_AFTER_STOPS: u32 = 20;
 
 /// The mode for the last `mission/state` and `mission/estop_latched` (`None`: none received).
 pub fn mode(mission_state: Option<&str>, estop_latched: Option<bool>) -> Mode {
@@ -65,6 +68,17 @@ pub const MAX_STEP_S: f64 = 0.2;
 
 /// Build the follower for the setup and its plan (the binary chooses the implementation).
 pub type FollowerFactory = fn(&Setup, &Plan) -> Result<Box<dyn PathFollower>, TrackError>;
+
+/// Whether this step publishes: always, except in [`Mode::Silent`] after
+/// [`SILENCE_AFTER_STOPS`] stops (`quiet_stops` counts them).
+pub fn publishes(mode: Mode, quiet_stops: &mut u32) -> bool {
+    if mode != Mode::Silent {
+        *quiet_stops = 0;
+        return true;
+    }
+    *quiet_stops = quiet_stops.saturating_add(1);
+    *quiet_stops <= SILENCE_AFTER_STOPS
+}
 
 /// The estimate to follow at `now_s`: present and not older than [`ESTIMATE_MAX_AGE_S`].
 pub fn fresh(estimate: Option<Estimate>, now_s: f64) -> Option<Estimate> {
@@ -111,6 +125,7 @@ pub async fn run_with(make_follower: FollowerFactory) -> Result<(), NodeError> {
         ..TrackerSetpoints::STOP
     };
     let mut segment = 0u32;
+    let mut quiet_stops = 0u32;
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
     loop {
@@ -139,7 +154,7 @@ pub async fn run_with(make_follower: FollowerFactory) -> Result<(), NodeError> {
                         if mode == Mode::SpinTest { spin_test } else { TrackerSetpoints::STOP }
                     }
                 };
-                if mode == Mode::Silent {
+                if !publishes(mode, &mut quiet_stops) {
                     continue;
                 }
                 segment_pub.publish(&UInt32 { data: segment })?;
@@ -193,5 +208,15 @@ mod tests {
         for (state, latched, want) in cases {
             assert_eq!(mode(state, latched), want, "{state:?} {latched:?}");
         }
+    }
+
+    #[test]
+    fn silence_comes_after_a_second_of_stops() {
+        let mut n = 0;
+        assert!(publishes(Mode::Drive, &mut n));
+        let published = (0..100).filter(|_| publishes(Mode::Silent, &mut n)).count();
+        assert_eq!(published, SILENCE_AFTER_STOPS as usize, "stops, then quiet");
+        assert!(publishes(Mode::Stop, &mut n));
+        assert!(publishes(Mode::Silent, &mut n), "a new silence starts with stops again");
     }
 }
