@@ -13,7 +13,7 @@
 use crate::can::protocol::{DriveCommand, ImplementCommand, ImplementStatus};
 use crate::coverage::raster::GridFrame;
 use crate::coverage::{CoverageConfig, CoverageError, ProcessedGrid, ProcessingSample};
-use crate::gnss::GnssFix;
+use crate::gnss::{GnssFix, GnssHeading};
 use crate::localize::Estimate;
 use crate::plan::{Plan, Pose};
 use crate::track::{PathTracker, TrackError, TrackerConfig, TrackerInput};
@@ -172,6 +172,9 @@ pub struct SimStep {
     /// GNSS fixes of the antenna that left the receiver during the step, decoded from its NMEA
     /// output, time-stamped on the simulated clock (`unix_time_s` = seconds since the start).
     pub fixes: Vec<GnssFix>,
+    /// Dual-antenna headings (HDT) of the same epochs, same clock. NavSatFix cannot carry them:
+    /// the localizer gets them only from NMEA (`nmea_port`), as on the real machine.
+    pub headings: Vec<GnssHeading>,
     /// Gyro samples of the step: (simulated time, yaw rate rad/s).
     pub yaw_rates: Vec<(f64, f64)>,
     /// Measured track speeds, m/s.

@@ -42,3 +42,5 @@ pub mod sim_machine;
 
 #[cfg(test)]
 mod streams;
+#[cfg(test)]
+mod walkthrough;

@@ -2,8 +2,9 @@
 //! [`SimulatorCore`]. It holds the last setpoints (the node's subscriptions update them between
 //! steps) and turns what the simulated machine emits into what a driver stack would hand ROS:
 //! - the GNSS receiver's NMEA sentences go through the same decoder as a real receiver's
-//!   ([`crate::gnss::EpochAssembler`]), so fix type, covariance (GST) and time come from the
-//!   sentences, not from the simulator's truth; epochs without a position give no fix;
+//!   ([`crate::gnss::EpochAssembler`]), so fix type, covariance (GST), dual-antenna heading (HDT)
+//!   and time come from the sentences, not from the simulator's truth; epochs without a position
+//!   give no fix;
 //! - gyro samples, measured track speeds and the implement state as the CAN feedback reports
 //!   them ([`VehicleModel::state`]);
 //! - detonations with their peak shock.
@@ -96,20 +97,24 @@ impl SimulatorCore for SimMachine {
             // each simulator epoch is complete: emit it now rather than at the next GGA
             self.nmea.flush(&mut decoded);
         }
-        let fixes = decoded
-            .into_iter()
-            .filter_map(|m| match m {
+        let (mut fixes, mut headings) = (Vec::new(), Vec::new());
+        for m in decoded {
+            match m {
                 GnssMeasurement::Fix(mut f) => {
                     f.unix_time_s -= self.start_unix_s;
-                    Some(f)
+                    fixes.push(f);
                 }
-                GnssMeasurement::Heading(_) => None,
-            })
-            .collect();
+                GnssMeasurement::Heading(mut h) => {
+                    h.unix_time_s -= self.start_unix_s;
+                    headings.push(h);
+                }
+            }
+        }
         let s = VehicleModel::state(&self.sim);
         SimStep {
             t_s: report.t_s,
             fixes,
+            headings,
             yaw_rates: out.imu.iter().map(|i| (i.t_s, i.yaw_rate_rps)).collect(),
             left_mps: s.left_mps,
             right_mps: s.right_mps,

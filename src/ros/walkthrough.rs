@@ -1,0 +1,248 @@
+//! The operator's walk-through without ROS: every node's core and conversions in one loop on
+//! simulated time, values passed between them as the messages the nodes exchange, from the
+//! alignment run to the end of a mission on a small field. What each node does per step mirrors
+//! its `run` (sim, localizer, coverage, tracker, mission); the operator drives the alignment run,
+//! configures, waits for the spin test and activates.
+//!
+//! With the receiver's dual-antenna heading (NMEA on `gnss_port`, the real machine's launch) the
+//! mission completes without a safety trip. From NavSatFix alone (the simulation launches) the
+//! yaw estimate is not good enough for the footprint rule and the supervisor stops the mission;
+//! the second test keeps that limit visible.
+use crate::field::{Field, SafeSource};
+use crate::geodesy::{Datum, LatLon};
+use crate::localize::{Localizer, LocalizerConfig, QualityThresholds};
+use crate::machine::MachineProfile;
+use crate::mission::{MissionState, SafetyConfig};
+use crate::plan::PlanConfig;
+use crate::ros::adapters::{path_tracker, processed_grid, SimMachine, SimulatorCore, TrackerSetpoints};
+use crate::ros::can_msgs::{implement_from_joint_state, watched_levels};
+use crate::ros::drive_msgs::{
+    drive_to_twist, implement_to_msgs, msgs_to_implement, twist_to_drive, MAX_TRACK_SPEED_MPS,
+};
+use crate::ros::estimate_msgs::{localization_diagnostics, odometry_to_estimate};
+use crate::ros::gnss_msgs::{navsat_to_fix, NavSatMapping};
+use crate::ros::grid_msgs::{grid_from_occupancy, occupancy_grid};
+use crate::ros::lifecycle::{CallbackResult, TransitionKind};
+use crate::ros::mission_flow::{MissionFlow, Note};
+use crate::ros::mission_watch::{geofence, MissionWatch};
+use crate::ros::msg::time;
+use crate::ros::nodes::sim::{start_pose, SimStreams};
+use crate::ros::nodes::tracker::{mode, publishes, Mode};
+use crate::ros::pose_msgs::{estimate_odometry, imu_yaw_rate, odometry_sample, TwistVariance};
+use crate::ros::setup::Setup;
+use crate::ros_interface::rate;
+use crate::sim::Scenario;
+use geo::MultiPolygon;
+
+fn setup() -> Setup {
+    Setup {
+        field: Field {
+            source: "walkthrough".into(),
+            datum: Datum::new(LatLon::new(44.8, 20.46)),
+            hazard: MultiPolygon::new(vec![geo::Rect::new((0.0, -3.0), (8.0, 3.0)).to_polygon()]),
+            safe: MultiPolygon::new(vec![geo::Rect::new((-25.0, -15.0), (0.0, 15.0)).to_polygon()]),
+            safe_source: SafeSource::Given,
+            start: None,
+        },
+        machine: MachineProfile::default_profile(),
+        plan_config: PlanConfig::default(),
+    }
+}
+
+/// How a walk-through ended.
+struct Outcome {
+    state: MissionState,
+    /// Safety trips logged after `activate`.
+    trips: Vec<String>,
+    /// Processed fraction of the hazard on the grid, and the plan's.
+    processed: f64,
+    planned: f64,
+    sim_s: f64,
+}
+
+/// The walk-through with the localizer fed by NavSatFix only (`nmea_heading` false: the
+/// simulation launches) or also by the receiver's dual-antenna heading (true: NMEA on
+/// `gnss_port`, the real machine's launch).
+fn walk(nmea_heading: bool) -> Outcome {
+    let s = setup();
+    let m = &s.machine;
+    let plan = crate::plan::plan(&s.field, m, &s.plan_config).unwrap();
+    let first = crate::sim::harness::plan_start(&plan).unwrap();
+    let mut sim = SimMachine::new(m, &s.field, Scenario::quiet(21), start_pose(first, &s.field.safe)).unwrap();
+    let mut streams = SimStreams::new(m.track_gauge_m);
+    let cfg = LocalizerConfig {
+        vehicle: crate::localize::config::VehicleGeometry {
+            track_gauge_m: m.track_gauge_m,
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+    .validate()
+    .unwrap();
+    let mut loc = Localizer::new(cfg, Some(s.field.datum)).unwrap();
+    let mut follower = path_tracker(&s, &plan).unwrap();
+    let mut grid = processed_grid(&s, 0.1).unwrap();
+    let safety = SafetyConfig::default();
+    let watch = MissionWatch::new(
+        m,
+        geofence(&s.field, m, &plan.motions),
+        s.field.safe.clone(),
+        safety.sigma_k,
+    );
+    let mut flow = MissionFlow::new(safety, m.clone(), watch);
+    let (tv, th, mapping) = (
+        TwistVariance {
+            speed_m2ps2: 1e-5,
+            yaw_rate_rad2ps2: 1e-6,
+        },
+        QualityThresholds::default(),
+        NavSatMapping::default(),
+    );
+    let step = 1.0 / rate::SIM_CLOCK_HZ;
+    let operator_run = TrackerSetpoints {
+        drive: crate::can::protocol::DriveCommand {
+            left_mps: 0.3,
+            right_mps: 0.3,
+        },
+        ..TrackerSetpoints::STOP
+    };
+    let mut cmd = (
+        drive_to_twist(&operator_run.drive, m.track_gauge_m),
+        implement_to_msgs(&operator_run.implement),
+    );
+    let (mut gyro, mut joints, mut quiet) = (None, None, 0);
+    let mut safety_notes = Vec::new();
+    let mut activated = false;
+    let mut n = 0u64;
+    while flow.state() != MissionState::Completed && n < 3_600 * 100 {
+        n += 1;
+        let k = |hz: f64| n % (rate::SIM_CLOCK_HZ / hz) as u64 == 0;
+        // sim node
+        let drive = twist_to_drive(&cmd.0, m.track_gauge_m, MAX_TRACK_SPEED_MPS);
+        sim.command(drive, msgs_to_implement(cmd.1 .0.data, cmd.1 .1.data));
+        let st = sim.step(step);
+        let now = st.t_s;
+        let msgs = streams.messages(&st, step);
+        for f in &msgs.fixes {
+            loc.push_fix(&navsat_to_fix(f, &mapping).unwrap());
+        }
+        if nmea_heading {
+            for h in &st.headings {
+                loc.push_heading(*h);
+            }
+        }
+        for i in &msgs.imu {
+            gyro = imu_yaw_rate(i);
+        }
+        if let Some((o, js)) = &msgs.odometry {
+            loc.push_odometry(odometry_sample(o, m.track_gauge_m, gyro, now).unwrap());
+            joints = implement_from_joint_state(js);
+            flow.watch.on_feedback(joints.map_or(0.0, |j| j.0), now);
+        }
+        // localizer node → coverage, tracker and mission
+        let estimate = loc.estimate();
+        if k(rate::LOCALIZER_HZ) {
+            if let Some(e) = estimate {
+                let back = odometry_to_estimate(&estimate_odometry(&e, tv, time(e.unix_time_s)), &th).unwrap();
+                let (rpm, depth) = joints.unwrap_or((0.0, 0.0));
+                grid.update(&back, rpm, depth);
+                flow.watch.on_estimate(back);
+            }
+        }
+        if k(rate::DIAGNOSTICS_HZ) {
+            let (l, _) = watched_levels(&localization_diagnostics(estimate.as_ref(), &loc.stats(), time(now)));
+            flow.watch.on_diagnostics(l, None, now);
+        }
+        if k(rate::COVERAGE_GRID_HZ) {
+            let g = occupancy_grid(&grid.snapshot(), time(now)).unwrap();
+            flow.watch.on_grid(grid_from_occupancy(&g).unwrap(), now);
+        }
+        // tracker node
+        if k(rate::TRACKER_HZ) {
+            let md = mode(Some(flow.state().as_str()), Some(flow.estop_latched()));
+            let sp = match (md, estimate) {
+                (Mode::Drive, Some(e)) => {
+                    follower.step(&e, joints.map_or(0.0, |j| j.0), joints.map_or(0.0, |j| j.1), 0.05)
+                }
+                (Mode::SpinTest, _) => TrackerSetpoints {
+                    implement: crate::can::protocol::ImplementCommand {
+                        rotor_enable: true,
+                        rotor_rpm: m.rotor_rpm_target,
+                        depth_m: 0.0,
+                    },
+                    ..TrackerSetpoints::STOP
+                },
+                _ => TrackerSetpoints::STOP,
+            };
+            if publishes(md, &mut quiet) {
+                cmd = (
+                    drive_to_twist(&sp.drive, m.track_gauge_m),
+                    implement_to_msgs(&sp.implement),
+                );
+            } else if now < 10.0 {
+                // the operator's alignment run on the safe area, while no mission is in progress
+                cmd = (drive_to_twist(&operator_run.drive, m.track_gauge_m), cmd.1.clone());
+            }
+            let r = flow.on_segment(follower.segment(), now);
+            if activated {
+                safety_notes.extend(r.notes);
+            }
+        }
+        // mission node
+        if k(rate::MISSION_HZ) {
+            let r = flow.observe(now);
+            if activated {
+                safety_notes.extend(r.notes);
+            }
+        }
+        // the operator: configure at 12 s, activate at 30 s (after the spin test)
+        if n == 1200 {
+            flow.configure(plan.motions.len(), now);
+        }
+        if n == 3000 {
+            let (r, notes) = flow.on_transition(TransitionKind::Activate, now);
+            assert_eq!(r, CallbackResult::Success, "activate: {notes:?}");
+            activated = true;
+        }
+    }
+    assert!(activated);
+    Outcome {
+        state: flow.state(),
+        trips: safety_notes
+            .into_iter()
+            .filter_map(|n| match n {
+                Note::Error(s) => Some(s),
+                _ => None,
+            })
+            .collect(),
+        processed: grid.progress(),
+        planned: plan.processed_fraction,
+        sim_s: n as f64 * step,
+    }
+}
+
+#[test]
+fn from_launch_to_a_completed_mission() {
+    let o = walk(true);
+    assert_eq!(o.state, MissionState::Completed, "after {} s: {:?}", o.sim_s, o.trips);
+    assert!(o.trips.is_empty(), "no safety trip: {:?}", o.trips);
+    assert!(
+        o.processed >= o.planned - 0.03,
+        "processed {:.3} of the hazard, plan {:.3}",
+        o.processed,
+        o.planned
+    );
+}
+
+/// Known limit, kept visible: from NavSatFix alone (no heading) the estimate's yaw is off by
+/// about 2° at clearing speed, which the 2.9 m lever arm of the processing line turns into
+/// ~0.1 m at the lane edges: more than the planner's margin. The supervisor must catch it (an
+/// uncertain footprint stops the machine first) rather than the mission completing on a wrong
+/// record.
+#[test]
+fn navsat_only_localization_is_stopped_by_the_supervisor() {
+    let o = walk(false);
+    assert_ne!(o.state, MissionState::Completed, "{:?}", o.trips);
+    let first = o.trips.first().expect("a trip");
+    assert!(first.contains("footprint-uncertain"), "{first}");
+}
