@@ -282,6 +282,12 @@ impl ProcessedGrid {
     /// Sweep the processing line from the previous sample to `s`, crediting the cells it passes
     /// when the conditions hold.
     pub fn update(&mut self, s: &ProcessingSample) -> UpdateReport {
+        self.update_collect(s, None)
+    }
+
+    /// As [`ProcessedGrid::update`], appending the `(col, row)` of every newly credited cell to
+    /// `new` (what a clearance record stores, so that a resume can credit them again).
+    pub fn update_collect(&mut self, s: &ProcessingSample, mut new: Option<&mut Vec<(i64, i64)>>) -> UpdateReport {
         let line = self.body.implement_at(&s.pose);
         let Some(prev) = self.last_line.replace(line) else {
             return UpdateReport {
@@ -307,12 +313,17 @@ impl ProcessedGrid {
         let (nx, cells) = (self.frame.nx, &mut self.cells);
         let (mut changed, mut hazard_changed) = (0, 0);
         self.frame.spans(&[&quad], |row, a, b| {
-            for c in &mut cells[row * nx + a..row * nx + b] {
+            for (col, c) in cells[row * nx + a..row * nx + b].iter_mut().enumerate() {
                 if *c & PROCESSED == 0 && *c & flag == 0 {
                     *c |= flag;
                     changed += 1;
-                    if flag == PROCESSED && *c & HAZARD != 0 {
-                        hazard_changed += 1;
+                    if flag == PROCESSED {
+                        if *c & HAZARD != 0 {
+                            hazard_changed += 1;
+                        }
+                        if let Some(v) = new.as_deref_mut() {
+                            v.push(((a + col) as i64, row as i64));
+                        }
                     }
                 }
             }
@@ -324,6 +335,39 @@ impl ProcessedGrid {
             new_cells,
             uncredited_cells,
         }
+    }
+
+    /// Credit one cell `(col, row)` as processed (a resume from the record); false when it is
+    /// outside the grid or was processed already.
+    pub fn credit_cell(&mut self, col: i64, row: i64) -> bool {
+        let f = &self.frame;
+        if col < 0 || row < 0 || col as usize >= f.nx || row as usize >= f.ny {
+            return false;
+        }
+        let c = &mut self.cells[row as usize * f.nx + col as usize];
+        if *c & PROCESSED != 0 {
+            return false;
+        }
+        *c |= PROCESSED;
+        if *c & HAZARD != 0 {
+            self.processed_hazard_cells += 1;
+        }
+        true
+    }
+
+    /// Ground the machine may stand on at `p` (ENU): a safe or processed cell, or, where the
+    /// cell's centre is not, the safe polygons themselves (cells cut by the safe area's edge
+    /// and ground outside the grid).
+    pub fn covered(&self, p: Coord<f64>) -> bool {
+        self.frame
+            .cell_of(p)
+            .is_some_and(|(c, r)| self.cells[r * self.frame.nx + c] & (SAFE | PROCESSED) != 0)
+            || geo::Contains::contains(&self.safe, &geo::Point::from(p))
+    }
+
+    /// Hazard not processed, m² (at cell resolution).
+    pub fn residual_m2(&self) -> f64 {
+        (self.hazard_cells - self.processed_hazard_cells) as f64 * self.frame.cell_area_m2()
     }
 
     /// Credit a polygon as processed (a resume from the record, or ground processed by hand).

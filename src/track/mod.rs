@@ -159,6 +159,32 @@ impl PathTracker {
         self.speed_mps = 0.0;
     }
 
+    /// Continue motion `index` from where the machine stands (after a pause or a resume from
+    /// the record), from standstill: a processing pass goes on from the current position instead
+    /// of backing up to the lane's start.
+    /// A pivot counts the angle already turned from its start yaw to `pose`'s.
+    pub fn continue_at(&mut self, index: usize, pose: &Pose) {
+        if index != self.index {
+            self.restart_at(index);
+        }
+        self.entry = false;
+        self.speed_mps = 0.0;
+        if let Some(Motion::Pivot { at, delta_rad, .. }) = self.motions.get(self.index) {
+            let mut turned = crate::plan::pose::angle_diff(at.yaw_rad, pose.yaw_rad);
+            // a half turn seen from its far side reads as the other sign
+            if turned * delta_rad < 0.0 && turned.abs() > 1.0 {
+                turned += 2.0 * std::f64::consts::PI * delta_rad.signum();
+            }
+            self.pivot_turned_rad = turned;
+            self.last_yaw = Some(pose.yaw_rad);
+        }
+    }
+
+    /// The machine was stopped from outside (a pause): ramp up again from standstill.
+    pub fn stopped(&mut self) {
+        self.speed_mps = 0.0;
+    }
+
     /// Replace the remaining motions (e.g. with a gap-fill plan), from standstill.
     pub fn replace_motions(&mut self, motions: Vec<Motion>) {
         self.motions = motions;

@@ -1,0 +1,138 @@
+//! The host's navigation path in `demine sim`: the simulated receiver's NMEA sentences go through
+//! the real parser ([`crate::gnss::parse_sentence`]) and epoch assembler, the track speeds that
+//! came back over CAN and the gyro samples go in as odometry, and the real [`Localizer`] fuses
+//! them. Nothing here sees the true pose.
+
+use crate::gnss::epoch::{EpochAssembler, GnssMeasurement};
+use crate::gnss::nmea::parse_sentence;
+use crate::gnss::FixType;
+use crate::localize::config::{LocalizerConfig, VehicleGeometry};
+use crate::localize::core::OdometrySample;
+use crate::localize::{Estimate, Localizer};
+use crate::machine::MachineProfile;
+use crate::mission::preflight::GnssQuality;
+use crate::plan::Pose;
+use crate::sim::{GnssEpoch, SimConfig};
+
+use super::RuntimeError;
+
+/// Counters of what reached the estimator.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NavStats {
+    pub sentences: u64,
+    /// Sentences the parser refused (checksum, format).
+    pub bad_sentences: u64,
+    pub fixes: u64,
+    pub headings: u64,
+    pub odometry: u64,
+}
+
+/// NMEA → epochs → localizer, and odometry → localizer.
+pub struct Navigation {
+    loc: Localizer,
+    epochs: EpochAssembler,
+    /// UNIX time of the simulator's time zero, s.
+    start_unix_s: f64,
+    out: Vec<GnssMeasurement>,
+    stats: NavStats,
+    /// The newest fix's type and simulator time, s.
+    last_fix: Option<(FixType, f64)>,
+}
+
+impl Navigation {
+    /// A localizer for machine `m` whose GNSS antenna sits where the simulator puts it, on the
+    /// field's datum.
+    pub fn new(m: &MachineProfile, sim: &SimConfig, datum: crate::geodesy::Datum) -> Result<Self, RuntimeError> {
+        let cfg = LocalizerConfig {
+            vehicle: VehicleGeometry {
+                track_gauge_m: m.track_gauge_m,
+                antenna_forward_m: sim.gnss.antenna_x_m,
+                antenna_left_m: sim.gnss.antenna_y_m,
+                heading_offset_rad: 0.0,
+            },
+            ..LocalizerConfig::default()
+        };
+        let loc = Localizer::new(cfg, Some(datum)).map_err(|e| RuntimeError::Invalid(format!("localizer: {e}")))?;
+        Ok(Self {
+            loc,
+            epochs: EpochAssembler::new(),
+            start_unix_s: sim.scenario.start_unix_s,
+            out: Vec::new(),
+            stats: NavStats::default(),
+            last_fix: None,
+        })
+    }
+
+    /// UNIX time of simulator time `t_s`.
+    pub fn unix_s(&self, sim_t_s: f64) -> f64 {
+        self.start_unix_s + sim_t_s
+    }
+
+    /// Feed the sentences of receiver epochs (each epoch is complete when it is output).
+    pub fn gnss(&mut self, epochs: &[GnssEpoch]) {
+        for e in epochs {
+            for line in &e.sentences {
+                self.stats.sentences += 1;
+                match parse_sentence(line) {
+                    Ok(s) => self.epochs.push(s, &mut self.out),
+                    Err(_) => self.stats.bad_sentences += 1,
+                }
+            }
+            self.epochs.flush(&mut self.out);
+            for m in std::mem::take(&mut self.out) {
+                match m {
+                    GnssMeasurement::Fix(f) => {
+                        self.stats.fixes += 1;
+                        self.last_fix = Some((f.fix_type, f.unix_time_s - self.start_unix_s));
+                        self.loc.push_fix(&f);
+                    }
+                    GnssMeasurement::Heading(h) => {
+                        self.stats.headings += 1;
+                        self.loc.push_heading(h);
+                    }
+                }
+            }
+        }
+    }
+
+    /// One odometry sample at simulator time `sim_t_s`: measured track speeds (m/s) and the
+    /// gyro's yaw rate (rad/s) when there was a sample.
+    pub fn odometry(&mut self, sim_t_s: f64, left_mps: f64, right_mps: f64, yaw_rate_rps: Option<f64>) {
+        self.stats.odometry += 1;
+        self.loc.push_odometry(OdometrySample {
+            unix_time_s: self.unix_s(sim_t_s),
+            left_track_mps: left_mps,
+            right_track_mps: right_mps,
+            yaw_rate_rps,
+        });
+    }
+
+    /// The estimate at simulator time `sim_t_s` (`None` while aligning).
+    pub fn estimate(&self, sim_t_s: f64) -> Option<Estimate> {
+        self.loc.estimate_at(self.unix_s(sim_t_s))
+    }
+
+    /// What the receiver reports now, for the pre-flight (no fix for the last half second:
+    /// none).
+    pub fn fix_quality_at(&self, sim_t_s: f64) -> GnssQuality {
+        match self.last_fix {
+            Some((t, at)) if sim_t_s - at < 0.5 => match t {
+                FixType::RtkFixed => GnssQuality::RtkFixed,
+                FixType::RtkFloat => GnssQuality::RtkFloat,
+                FixType::Dgps | FixType::Pps => GnssQuality::Dgps,
+                FixType::Single => GnssQuality::Single,
+                _ => GnssQuality::NoFix,
+            },
+            _ => GnssQuality::NoFix,
+        }
+    }
+
+    pub fn stats(&self) -> NavStats {
+        self.stats
+    }
+}
+
+/// The estimate's pose of base_link.
+pub fn pose_of(e: &Estimate) -> Pose {
+    Pose::new(e.east_m, e.north_m, e.yaw_rad)
+}
