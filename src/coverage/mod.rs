@@ -58,6 +58,11 @@ pub struct CoverageConfig {
     pub sigma_max_m: f64,
     /// A line moving further than this between samples is not credited (a pose jump), m. Default 0.5.
     pub max_step_m: f64,
+    /// Reach of the implement's strike band behind and ahead of the processing line, m: at a
+    /// standing start the band behind the line is credited, and where a credited pass ends the
+    /// band ahead of the last credited line. Default 0.1 (a flail rotor's chains strike a band
+    /// several decimetres deep around its axis).
+    pub strike_reach_m: f64,
 }
 
 impl CoverageConfig {
@@ -71,6 +76,7 @@ impl CoverageConfig {
             speed_max_mps: 2.0 * m.clearing_speed_mps,
             sigma_max_m: 0.10,
             max_step_m: 0.5,
+            strike_reach_m: 0.1,
         }
     }
 
@@ -89,7 +95,8 @@ impl CoverageConfig {
         c("depth_min_m", self.depth_min_m, 0.0, 2.0)?;
         c("speed_max_mps", self.speed_max_mps, 0.0, 10.0)?;
         c("sigma_max_m", self.sigma_max_m, 0.0, 10.0)?;
-        c("max_step_m", self.max_step_m, 0.01, 10.0)
+        c("max_step_m", self.max_step_m, 0.01, 10.0)?;
+        c("strike_reach_m", self.strike_reach_m, 0.0, 0.5)
     }
 }
 
@@ -152,6 +159,8 @@ pub struct ProcessedGrid {
     hazard_cells: usize,
     processed_hazard_cells: usize,
     last_line: Option<[Coord<f64>; 2]>,
+    /// The previous update was credited (the pass is under way).
+    last_credited: bool,
 }
 
 impl ProcessedGrid {
@@ -203,6 +212,7 @@ impl ProcessedGrid {
             hazard_cells,
             processed_hazard_cells: 0,
             last_line: None,
+            last_credited: false,
         })
     }
 
@@ -248,6 +258,7 @@ impl ProcessedGrid {
     /// starts a new sweep.
     pub fn break_sweep(&mut self) {
         self.last_line = None;
+        self.last_credited = false;
     }
 
     fn verdict(&self, s: &ProcessingSample, from: &[Coord<f64>; 2], to: &[Coord<f64>; 2]) -> Credit {
@@ -297,22 +308,45 @@ impl ProcessedGrid {
             };
         };
         let credit = self.verdict(s, &prev, &line);
-        if matches!(credit, Credit::PoseJump | Credit::NotMovingForward) {
-            return UpdateReport {
-                credit,
-                new_cells: 0,
-                uncredited_cells: 0,
-            };
-        }
-        let quad = [prev[0], prev[1], line[1], line[0]];
-        let flag = if credit == Credit::Credited {
-            PROCESSED
-        } else {
-            SWEPT_UNCREDITED
+        let was_credited = std::mem::replace(&mut self.last_credited, credit == Credit::Credited);
+        let reach = self.cfg.strike_reach_m;
+        let (c, sn) = (s.pose.yaw_rad.cos(), s.pose.yaw_rad.sin());
+        let shift = |l: [Coord<f64>; 2], d: f64| {
+            l.map(|p| Coord {
+                x: p.x + d * c,
+                y: p.y + d * sn,
+            })
         };
+        let mut report = UpdateReport {
+            credit,
+            new_cells: 0,
+            uncredited_cells: 0,
+        };
+        if was_credited && credit != Credit::Credited {
+            // the pass ended at the previous line: the band ahead of it was struck too
+            let ahead = shift(prev, reach);
+            report.new_cells += self.mark_quad(&[prev[0], prev[1], ahead[1], ahead[0]], PROCESSED, new.as_deref_mut());
+        }
+        match credit {
+            Credit::PoseJump | Credit::NotMovingForward | Credit::Start => {}
+            Credit::Credited => {
+                // a standing start: the band behind the line too
+                let from = if was_credited { prev } else { shift(prev, -reach) };
+                report.new_cells += self.mark_quad(&[from[0], from[1], line[1], line[0]], PROCESSED, new);
+            }
+            _ => {
+                report.uncredited_cells += self.mark_quad(&[prev[0], prev[1], line[1], line[0]], SWEPT_UNCREDITED, None);
+            }
+        }
+        report
+    }
+
+    /// Mark the cells whose centres lie in `quad` with `flag` (cells processed already are left
+    /// alone); newly processed cells go to `new`. Returns how many cells changed.
+    fn mark_quad(&mut self, quad: &[Coord<f64>; 4], flag: u8, mut new: Option<&mut Vec<(i64, i64)>>) -> usize {
         let (nx, cells) = (self.frame.nx, &mut self.cells);
         let (mut changed, mut hazard_changed) = (0, 0);
-        self.frame.spans(&[&quad], |row, a, b| {
+        self.frame.spans(&[quad], |row, a, b| {
             for (col, c) in cells[row * nx + a..row * nx + b].iter_mut().enumerate() {
                 if *c & PROCESSED == 0 && *c & flag == 0 {
                     *c |= flag;
@@ -329,12 +363,7 @@ impl ProcessedGrid {
             }
         });
         self.processed_hazard_cells += hazard_changed;
-        let (new_cells, uncredited_cells) = if flag == PROCESSED { (changed, 0) } else { (0, changed) };
-        UpdateReport {
-            credit,
-            new_cells,
-            uncredited_cells,
-        }
+        changed
     }
 
     /// Credit one cell `(col, row)` as processed (a resume from the record); false when it is

@@ -40,6 +40,9 @@ pub struct SimOptions {
     pub ack_after_s: Option<f64>,
     /// Hidden anti-personnel mines per hectare.
     pub mines_per_ha: f64,
+    /// Random RTK float episodes and multipath bursts in the receiver (the simulator's
+    /// defaults); off: RTK fixed throughout except for injected faults.
+    pub gnss_episodes: bool,
     /// Control period, s.
     pub dt_s: f64,
     /// Give up (aborted) after this much simulated time, s.
@@ -60,6 +63,7 @@ impl SimOptions {
             safety: SafetyConfig::default(),
             ack_after_s: Some(10.0),
             mines_per_ha: 4.0,
+            gnss_episodes: true,
             dt_s: 0.1,
             max_sim_s: 7.0 * 24.0 * 3600.0,
         }
@@ -173,12 +177,22 @@ fn scenario(opts: &SimOptions, t0_s: f64) -> Scenario {
             })
         })
         .collect();
+    let quiet = Scenario::quiet(opts.seed);
+    let base = if opts.gnss_episodes {
+        Scenario::default()
+    } else {
+        Scenario {
+            float_episodes_per_h: quiet.float_episodes_per_h,
+            multipath_bursts_per_h: quiet.multipath_bursts_per_h,
+            ..Scenario::default()
+        }
+    };
     Scenario {
         seed: opts.seed,
         ap_mines_per_ha: opts.mines_per_ha,
         at_mines_per_ha: opts.mines_per_ha / 40.0,
         faults,
-        ..Scenario::default()
+        ..base
     }
 }
 

@@ -328,19 +328,13 @@ impl<'a> Host<'a> {
         self.prev_sim_t = Some(sim_t);
         self.p.nav.gnss(&out.gnss);
         self.est = self.p.nav.estimate(sim_t);
-        if let (Some(e), Ok(from)) = (self.est, std::env::var("DEMINE_DEBUG_FROM")) {
-            if t >= from.parse::<f64>().unwrap_or(f64::MAX) && t < from.parse::<f64>().unwrap_or(0.0) + 8.0 {
-                let tr = self.truth();
-                eprintln!("T {t:.1} truth ({:.3},{:.3}) est ({:.3},{:.3},{:.3}) σ {:.3} since_fix {:.2} q {:?} gnss {:?}", tr.x_m, tr.y_m, e.east_m, e.north_m, e.yaw_rad, e.sigma_h_m, e.since_fix_s, e.quality, out.gnss.iter().map(|g| (g.quality, g.reported_xy_m)).collect::<Vec<_>>());
-            }
-        }
         let Some(e) = self.est else {
             self.p.grid.break_sweep();
             return self.send(t, dt, (0.0, 0.0));
         };
         let est = pose_of(&e);
         // coverage from the estimate and the measured implement state
-        let report = self.p.grid.update_collect(
+        self.p.grid.update_collect(
             &ProcessingSample {
                 pose: est,
                 rotor_rpm: self.rpm,
@@ -350,7 +344,6 @@ impl<'a> Host<'a> {
             },
             Some(&mut self.cells),
         );
-        let _ = report;
         // safety
         let state = self.p.mission.state();
         if state.rank() >= 2 && !state.is_terminal() {
@@ -416,14 +409,6 @@ impl<'a> Host<'a> {
             self.segment = None;
             self.p.record.segment_ended(n as i64, t, est.x_m, est.y_m, ct)?;
             self.feed(Input::SegmentDone(n))?;
-        }
-        if std::env::var_os("DEMINE_DEBUG").is_some() && (t * 10.0).round() as i64 % 10 == 0 {
-            eprintln!(
-                "t {t:.1} truth ({:.2},{:.2},{:.3}) est ({:.2},{:.2},{:.3}) idx {} {:?} rpm {:.0} depth {:.3} cmd ({:.2},{:.2}) odo ({:.2},{:.2}) ct {:.3}",
-                truth.x_m, truth.y_m, truth.yaw_rad, est.x_m, est.y_m, est.yaw_rad,
-                self.p.tracker.motion_index(), out.debug.interlock, self.rpm, self.depth,
-                out.cmd.left_mps, out.cmd.right_mps, self.odo.0, self.odo.1, out.debug.cross_track_m
-            );
         }
         self.last_cmd = out.cmd;
         let clearing = self.p.mission.state() == MissionState::Clearing;

@@ -118,7 +118,16 @@ pub struct PathTracker {
     last_yaw: Option<f64>,
     curve_seg: usize,
     entry: bool,
+    /// Where along the current processing pass the (next) entry is, m from its start: 0 at the
+    /// lane's start, or a little behind where the rotor or the depth was lost mid-lane.
+    entry_from_m: f64,
+    /// The furthest along the current pass the line advanced with the implement in order, m.
+    in_order_to_m: f64,
 }
+
+/// How far behind the last point processed in order a mid-lane re-entry starts, m (one control
+/// period at clearing speed plus the grid's half cell).
+const REENTRY_BACK_M: f64 = 0.1;
 
 impl PathTracker {
     pub fn new(cfg: TrackerConfig, motions: Vec<Motion>) -> Result<Self, TrackError> {
@@ -132,6 +141,8 @@ impl PathTracker {
             last_yaw: None,
             curve_seg: 0,
             entry: true,
+            entry_from_m: 0.0,
+            in_order_to_m: 0.0,
         })
     }
 
@@ -193,6 +204,8 @@ impl PathTracker {
 
     fn reset_motion(&mut self) {
         self.entry = true;
+        self.entry_from_m = 0.0;
+        self.in_order_to_m = 0.0;
         self.pivot_turned_rad = 0.0;
         self.last_yaw = None;
         self.curve_seg = 0;
@@ -283,6 +296,15 @@ impl PathTracker {
                 let pp = along_segment(from, to, &input.pose);
                 let past_start_m = from.distance_m(to) - pp.remaining_m;
                 let lock = interlock::check(&cfg.interlock, input.rotor_rpm, input.depth_m);
+                if processing && !self.entry && lock.holds() {
+                    // The rotor or the depth was lost mid-lane: the ground since the last point
+                    // processed in order was not; re-enter a little behind it.
+                    self.entry = true;
+                    self.entry_from_m = (self.in_order_to_m - REENTRY_BACK_M).max(0.0);
+                } else if processing && !self.entry {
+                    self.in_order_to_m = self.in_order_to_m.max(past_start_m);
+                }
+                let past_start_m = past_start_m - self.entry_from_m;
                 if processing && self.entry && past_start_m > cfg.entry_tolerance_m {
                     // The line is past the lane's start without having processed it (an
                     // overshoot of the approach, or a creep while waiting): back up to the start
