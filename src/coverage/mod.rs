@@ -335,7 +335,8 @@ impl ProcessedGrid {
                 report.new_cells += self.mark_quad(&[from[0], from[1], line[1], line[0]], PROCESSED, new);
             }
             _ => {
-                report.uncredited_cells += self.mark_quad(&[prev[0], prev[1], line[1], line[0]], SWEPT_UNCREDITED, None);
+                report.uncredited_cells +=
+                    self.mark_quad(&[prev[0], prev[1], line[1], line[0]], SWEPT_UNCREDITED, None);
             }
         }
         report

@@ -297,7 +297,10 @@ fn violations_at_an_untrusted_position_are_uncertain_until_confirmed() {
             } else {
                 (TripKind::FootprintUncertain, TripKind::FootprintViolation)
             };
-            assert!(kinds.contains(&uncertain) && !kinds.contains(&terminal), "{k} {geofence}: {kinds:?}");
+            assert!(
+                kinds.contains(&uncertain) && !kinds.contains(&terminal),
+                "{k} {geofence}: {kinds:?}"
+            );
             let resp = Trip::response(uncertain, &cfg);
             assert_eq!(resp.clearing, Clearing::Condition);
             // the position becomes trusted and still shows the violation: now it ends the mission

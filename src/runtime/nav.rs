@@ -8,7 +8,7 @@ use crate::gnss::nmea::parse_sentence;
 use crate::gnss::FixType;
 use crate::localize::config::{LocalizerConfig, VehicleGeometry};
 use crate::localize::core::OdometrySample;
-use crate::localize::{Estimate, Localizer};
+use crate::localize::{Estimate, LocalizeEvent, Localizer, MeasurementKind};
 use crate::machine::MachineProfile;
 use crate::mission::preflight::GnssQuality;
 use crate::plan::Pose;
@@ -37,6 +37,10 @@ pub struct Navigation {
     stats: NavStats,
     /// The newest fix's type and simulator time, s.
     last_fix: Option<(FixType, f64)>,
+    /// The estimator's decisions worth a line in the record: (simulator time s, name, detail).
+    notable: Vec<(f64, &'static str, String)>,
+    /// Fixes rejected since the last accepted one (only the first of a run is recorded).
+    rejecting: bool,
 }
 
 impl Navigation {
@@ -60,6 +64,8 @@ impl Navigation {
             out: Vec::new(),
             stats: NavStats::default(),
             last_fix: None,
+            notable: Vec::new(),
+            rejecting: false,
         })
     }
 
@@ -84,15 +90,73 @@ impl Navigation {
                     GnssMeasurement::Fix(f) => {
                         self.stats.fixes += 1;
                         self.last_fix = Some((f.fix_type, f.unix_time_s - self.start_unix_s));
-                        self.loc.push_fix(&f);
+                        let out = self.loc.push_fix(&f);
+                        if !out.events.iter().any(|e| matches!(e, LocalizeEvent::Rejected { .. })) {
+                            self.rejecting = false;
+                        }
+                        self.note(&out.events);
                     }
                     GnssMeasurement::Heading(h) => {
                         self.stats.headings += 1;
-                        self.loc.push_heading(h);
+                        let out = self.loc.push_heading(h);
+                        self.note(&out.events);
                     }
                 }
             }
         }
+    }
+
+    fn note(&mut self, events: &[LocalizeEvent]) {
+        let t0 = self.start_unix_s;
+        for e in events {
+            let (t, name, detail) = match *e {
+                LocalizeEvent::Rejected {
+                    unix_time_s,
+                    kind: MeasurementKind::Fix,
+                    reason,
+                } => {
+                    if std::mem::replace(&mut self.rejecting, true) {
+                        continue;
+                    }
+                    (
+                        unix_time_s,
+                        "fix-rejected",
+                        format!("{reason} (later ones in this run not recorded)"),
+                    )
+                }
+                LocalizeEvent::Reacquired {
+                    unix_time_s,
+                    rejected_fixes,
+                    jump_m,
+                } => (
+                    unix_time_s,
+                    "reacquired",
+                    format!("after {rejected_fixes} rejected fixes: the estimate moved {jump_m:.3} m"),
+                ),
+                LocalizeEvent::OutageStarted {
+                    unix_time_s,
+                    last_fix_s,
+                } => (
+                    unix_time_s,
+                    "outage",
+                    format!("no fix since {:.1} s: dead reckoning", last_fix_s - t0),
+                ),
+                LocalizeEvent::OutageEnded {
+                    unix_time_s,
+                    duration_s,
+                } => (unix_time_s, "outage-ended", format!("after {duration_s:.1} s")),
+                LocalizeEvent::QualityChanged { unix_time_s, from, to } => {
+                    (unix_time_s, "quality", format!("{} -> {}", from.as_str(), to.as_str()))
+                }
+                _ => continue,
+            };
+            self.notable.push((t - t0, name, detail));
+        }
+    }
+
+    /// The estimator's notable decisions since the last call: (simulator time s, name, detail).
+    pub fn take_events(&mut self) -> Vec<(f64, &'static str, String)> {
+        std::mem::take(&mut self.notable)
     }
 
     /// One odometry sample at simulator time `sim_t_s`: measured track speeds (m/s) and the

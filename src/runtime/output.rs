@@ -5,11 +5,11 @@ use super::run::SimSummary;
 use super::tick::Host;
 use super::RuntimeError;
 use crate::plan::output::{multipolygon_geometry, to_geojson};
-use crate::plan::PlanConfig;
-use geo::{Area, MultiPolygon};
 use crate::plan::pose::Pose;
+use crate::plan::PlanConfig;
 use crate::plan::{Direction, Motion, PathKind};
 use crate::record::TrackPoint;
+use geo::{Area, MultiPolygon};
 use serde_json::json;
 
 /// Writer of the outputs.

@@ -268,8 +268,8 @@ pub fn run(opts: &SimOptions, progress: &mut dyn FnMut(&Progress)) -> Result<Sim
     };
     let sim_cfg = SimConfig::new(m, scenario(opts, t0));
     let nav = Navigation::new(m, &sim_cfg, field.datum)?;
-    let mut vehicle = SimVehicle::new(sim_cfg, m, &field, start)
-        .map_err(|e| RuntimeError::Invalid(format!("simulator: {e}")))?;
+    let mut vehicle =
+        SimVehicle::new(sim_cfg, m, &field, start).map_err(|e| RuntimeError::Invalid(format!("simulator: {e}")))?;
     if let Some(rp) = &resumed {
         // mines the record saw go off are gone (positions are the estimate's, within a metre)
         for d in &rp.detonations {

@@ -14,7 +14,7 @@ use crate::coverage::{FootprintCheck, ProcessedGrid, ProcessingSample};
 use crate::field::Field;
 use crate::localize::Estimate;
 use crate::machine::MachineProfile;
-use crate::mission::{Action, FootprintMonitor, Input, Mission, MissionState, Observation, Step};
+use crate::mission::{Action, FootprintMonitor, Input, Mission, MissionEvent, MissionState, Observation, Step};
 use crate::plan::pose::Pose;
 use crate::plan::{self, Motion, PlanConfig};
 use crate::record::{Record, RecordedDetonation, ResumePoint, TrackPoint};
@@ -328,6 +328,17 @@ impl<'a> Host<'a> {
         self.prev_sim_t = Some(sim_t);
         self.p.nav.gnss(&out.gnss);
         self.est = self.p.nav.estimate(sim_t);
+        for (at, name, detail) in self.p.nav.take_events() {
+            let e = MissionEvent {
+                t_s: at + self.p.sim_t0_s,
+                category: "localize",
+                name: name.into(),
+                detail,
+                state: self.p.mission.state(),
+            };
+            self.p.record.add_event(self.event_seq, &e)?;
+            self.event_seq += 1;
+        }
         let Some(e) = self.est else {
             self.p.grid.break_sweep();
             return self.send(t, dt, (0.0, 0.0));

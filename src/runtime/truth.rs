@@ -38,9 +38,12 @@ impl Host<'_> {
     pub(super) fn sample_track(&mut self, t: f64) {
         let truth = self.truth();
         let (seg, implement, reverse) = match self.segment.and_then(|(n, _)| self.p.motions.get(n).map(|m| (n, m))) {
-            Some((n, Motion::Straight {
-                implement, direction, ..
-            })) => (n as i64, *implement, *direction == Direction::Reverse),
+            Some((
+                n,
+                Motion::Straight {
+                    implement, direction, ..
+                },
+            )) => (n as i64, *implement, *direction == Direction::Reverse),
             Some((n, _)) => (n as i64, false, false),
             None => (-1, false, false),
         };
