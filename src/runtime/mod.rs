@@ -9,6 +9,7 @@
 //! Only [`truth`] reads the simulator's true pose: for the independent footprint check and
 //! the driven track.
 
+pub mod actions;
 pub mod can_loop;
 pub mod drive;
 pub mod inject;
