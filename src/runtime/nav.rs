@@ -200,3 +200,74 @@ impl Navigation {
 pub fn pose_of(e: &Estimate) -> Pose {
     Pose::new(e.east_m, e.north_m, e.yaw_rad)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::can::vehicle_model::ActuatorDemand;
+    use crate::field::{Field, SafeSource};
+    use crate::geodesy::{Datum, LatLon};
+    use crate::sim::{Scenario, SimVehicle};
+    use geo::{polygon, MultiPolygon};
+
+    fn field() -> Field {
+        Field {
+            source: "nav-test".into(),
+            datum: Datum::new(LatLon::new(39.8, 46.75)),
+            hazard: MultiPolygon(vec![
+                polygon![(x: 0.0, y: -10.0), (x: 60.0, y: -10.0), (x: 60.0, y: 10.0), (x: 0.0, y: 10.0)],
+            ]),
+            safe: MultiPolygon(vec![]),
+            safe_source: SafeSource::Given,
+            start: None,
+        }
+    }
+
+    /// The simulator's NMEA goes through the parser and the localizer: the estimate follows the
+    /// true pose to centimetres, and a corrupted sentence is counted, not used.
+    #[test]
+    fn nmea_and_odometry_give_an_estimate_that_follows_the_truth() {
+        let m = MachineProfile::default_profile();
+        let f = field();
+        let cfg = SimConfig::new(&m, Scenario::quiet(7));
+        let mut nav = Navigation::new(&m, &cfg, f.datum).unwrap();
+        let mut sim = SimVehicle::new(cfg, &m, &f, Pose::new(0.0, 0.0, 0.0)).unwrap();
+        let demand = ActuatorDemand {
+            left_mps: 0.4,
+            right_mps: 0.45,
+            rotor_enable: false,
+            rotor_rpm: 0.0,
+            depth_m: 0.0,
+            brake: false,
+        };
+        let mut worst = 0.0f64;
+        let mut corrupted = false;
+        for k in 0..600 {
+            let before = sim.time_s();
+            let truth = *sim.truth();
+            sim.step(&demand, 0.1);
+            let mut out = sim.take_outputs();
+            if k == 300 {
+                if let Some(s) = out.gnss.first_mut().and_then(|e| e.sentences.first_mut()) {
+                    // one flipped digit: the checksum no longer matches
+                    *s = s.replacen('1', "2", 1);
+                    corrupted = true;
+                }
+            }
+            nav.odometry(before, truth.left_track_mps, truth.right_track_mps, None);
+            nav.gnss(&out.gnss);
+            if let (Some(e), true) = (nav.estimate(sim.time_s()), k > 100) {
+                let t = sim.truth().pose;
+                worst = worst.max((e.east_m - t.x_m).hypot(e.north_m - t.y_m));
+                assert_eq!(nav.fix_quality_at(sim.time_s()), GnssQuality::RtkFixed);
+            }
+        }
+        assert!(corrupted);
+        let s = nav.stats();
+        assert_eq!(s.bad_sentences, 1, "{s:?}");
+        assert!(s.fixes > 550 && s.headings > 550 && s.odometry == 600, "{s:?}");
+        assert!(worst < 0.05, "worst position error {worst} m");
+        // without fixes for a second the pre-flight sees no GNSS
+        assert_eq!(nav.fix_quality_at(sim.time_s() + 1.0), GnssQuality::NoFix);
+    }
+}
