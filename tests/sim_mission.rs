@@ -11,8 +11,10 @@ fn field(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
 }
 
+/// A mission with RTK fixed throughout unless `edit` turns the receiver's random episodes on.
 fn sim(field_path: &str, out: &Path, edit: impl FnOnce(&mut SimOptions)) -> SimSummary {
     let mut o = SimOptions::new(field(field_path), out.to_path_buf());
+    o.gnss_episodes = false;
     edit(&mut o);
     runtime::run(&o, &mut |_| {}).unwrap_or_else(|e| panic!("{field_path}: {e}"))
 }
@@ -107,7 +109,46 @@ fn missions_complete_on_several_fields() {
         let dir = tempfile::tempdir().unwrap();
         let s = sim(f, dir.path(), |_| {});
         assert_clean_completion(f, &s, dir.path());
-        assert_eq!(s.safety_stops, s.detonations, "{f}: no spurious safety stop: {s:?}");
+        // With RTK fixed throughout, the only stops besides detonations are the estimator's
+        // own doubts (a fix outside its gate): rare, and over within seconds.
+        let ev = open(dir.path()).events().unwrap();
+        let others: Vec<_> = ev
+            .iter()
+            .filter(|e| e.category == "safety" && e.name != "detonation")
+            .collect();
+        assert!(
+            others.len() as f64 <= 1.0 + s.sim_duration_s / 3600.0,
+            "{f}: {} stops besides detonations in {:.1} h",
+            others.len(),
+            s.sim_duration_s / 3600.0
+        );
+        for o in &others {
+            assert_eq!(o.name, "gnss-degraded", "{f}: {o:?}");
+            let cleared = ev
+                .iter()
+                .find(|e| e.category == "cleared" && e.name == o.name && e.t_s >= o.t_s)
+                .unwrap_or_else(|| panic!("{f}: {o:?} never cleared"));
+            assert!(cleared.t_s - o.t_s < 30.0, "{f}: {o:?} held {} s", cleared.t_s - o.t_s);
+        }
+    }
+}
+
+/// The receiver's random RTK float episodes and multipath bursts (several over a 5 h mission)
+/// pause the machine; none ends the mission, and every safety stop is one of GNSS quality or a
+/// footprint that an untrusted position could not prove, or a detonation.
+#[test]
+fn random_gnss_episodes_pause_but_do_not_end_the_mission() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = "examples/fields/strip.geojson";
+    let s = sim(f, dir.path(), |o| o.gnss_episodes = true);
+    assert_clean_completion(f, &s, dir.path());
+    let trips = safety_names(dir.path());
+    assert!(trips.iter().any(|t| t == "gnss-degraded"), "{trips:?}");
+    for t in &trips {
+        assert!(
+            ["gnss-degraded", "footprint-uncertain", "detonation"].contains(&t.as_str()),
+            "{t}: {trips:?}"
+        );
     }
 }
 
@@ -220,7 +261,7 @@ fn kill_9_and_resume_match_an_uninterrupted_run() {
     let f = field("tests/data/sim_small.geojson");
     let reference = tempfile::tempdir().unwrap();
     let ok = std::process::Command::new(bin)
-        .args(["sim", "--seed", "3", "--field"])
+        .args(["sim", "--quiet-gnss", "--seed", "3", "--field"])
         .arg(&f)
         .arg("--out")
         .arg(reference.path())
@@ -239,7 +280,7 @@ fn kill_9_and_resume_match_an_uninterrupted_run() {
     let dir = tempfile::tempdir().unwrap();
     for (i, t) in kills.iter().enumerate() {
         let mut cmd = std::process::Command::new(bin);
-        cmd.args(["sim", "--seed", "3", "--inject", &format!("kill@{t}")]);
+        cmd.args(["sim", "--quiet-gnss", "--seed", "3", "--inject", &format!("kill@{t}")]);
         if i == 0 {
             cmd.arg("--field").arg(&f).arg("--out").arg(dir.path());
         } else {
@@ -255,7 +296,7 @@ fn kill_9_and_resume_match_an_uninterrupted_run() {
         );
     }
     let last = std::process::Command::new(bin)
-        .args(["sim", "--seed", "3", "--resume"])
+        .args(["sim", "--quiet-gnss", "--seed", "3", "--resume"])
         .arg(dir.path())
         .output()
         .unwrap();

@@ -1,4 +1,5 @@
-//! `demine sim --field F [--machine M] [--seed N] [--out DIR] [--realtime] [--resume DIR] [--inject …]`.
+//! `demine sim --field F [--machine M] [--seed N] [--out DIR] [--realtime] [--resume DIR] [--inject …]
+//! [--quiet-gnss]`.
 
 use anyhow::Context;
 use demine::mission::SafetyConfig;
@@ -36,9 +37,13 @@ pub struct SimArgs {
     /// Simulated operator: acknowledge detonations after S seconds, or `never` (the mission then aborts).
     #[arg(long, default_value = "10")]
     pub ack: String,
-    /// Hidden anti-personnel mines per hectare.
+    /// Hidden anti-personnel mines per hectare (plus one anti-tank mine for every 40).
     #[arg(long, default_value_t = 4.0)]
     pub mines_per_ha: f64,
+    /// GNSS stays RTK fixed throughout: no random float episodes (1/h) or multipath bursts (2/h);
+    /// injected GNSS faults still apply.
+    #[arg(long)]
+    pub quiet_gnss: bool,
 }
 
 fn bar() -> ProgressBar {
@@ -105,6 +110,7 @@ pub fn run(a: SimArgs) -> anyhow::Result<()> {
         safety,
         ack_after_s,
         mines_per_ha: a.mines_per_ha,
+        gnss_episodes: !a.quiet_gnss,
         ..SimOptions::new(field, out.clone())
     };
     let pb = bar();

@@ -13,6 +13,7 @@
 //! run-time check `footprint ⊆ safe ∪ processed`. Discretisation: a cell counts by its centre,
 //! so edges are exact to half a cell (0.05 m).
 
+pub mod config;
 pub mod export;
 pub mod footprint;
 pub mod raster;
@@ -20,6 +21,7 @@ pub mod raster;
 use crate::machine::MachineProfile;
 use crate::plan::pose::Body;
 use crate::plan::Pose;
+pub use config::CoverageConfig;
 pub use footprint::{FootprintCheck, FootprintVerdict};
 use geo::{BoundingRect, Coord, MultiPolygon, Rect};
 use raster::GridFrame;
@@ -38,59 +40,6 @@ pub enum CoverageError {
     EmptyHazard,
     #[error("coverage: a grid of {cells} cells is too large (limit {limit}); use larger cells or a smaller margin")]
     TooLarge { cells: usize, limit: usize },
-}
-
-/// When a swept cell counts as processed.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CoverageConfig {
-    /// Cell side, m (0.02–1). Default 0.1.
-    pub cell_m: f64,
-    /// Grid margin around the hazard, m (processed ground outside the hazard: access lanes). Default 20.
-    pub margin_m: f64,
-    /// Rotor speed band, rpm. Default profile minimum ..= 1.5 × target.
-    pub rotor_rpm_min: f64,
-    pub rotor_rpm_max: f64,
-    /// Lowest depth credited, m. Default profile target − 0.005.
-    pub depth_min_m: f64,
-    /// Highest ground speed credited, m/s. Default 2 × profile clearing speed.
-    pub speed_max_mps: f64,
-    /// Largest 1σ horizontal position error credited, m. Default 0.10.
-    pub sigma_max_m: f64,
-    /// A line moving further than this between samples is not credited (a pose jump), m. Default 0.5.
-    pub max_step_m: f64,
-}
-
-impl CoverageConfig {
-    pub fn for_machine(m: &MachineProfile) -> Self {
-        Self {
-            cell_m: 0.1,
-            margin_m: 20.0,
-            rotor_rpm_min: m.rotor_rpm_min,
-            rotor_rpm_max: 1.5 * m.rotor_rpm_target,
-            depth_min_m: m.depth_target_m - 0.005,
-            speed_max_mps: 2.0 * m.clearing_speed_mps,
-            sigma_max_m: 0.10,
-            max_step_m: 0.5,
-        }
-    }
-
-    pub fn validate(&self) -> Result<(), CoverageError> {
-        let c = |field: &'static str, value: f64, lo: f64, hi: f64| {
-            if value.is_finite() && value >= lo && value <= hi {
-                Ok(())
-            } else {
-                Err(CoverageError::InvalidConfig { field, value, lo, hi })
-            }
-        };
-        c("cell_m", self.cell_m, 0.02, 1.0)?;
-        c("margin_m", self.margin_m, 0.0, 500.0)?;
-        c("rotor_rpm_min", self.rotor_rpm_min, 0.0, 10_000.0)?;
-        c("rotor_rpm_max", self.rotor_rpm_max, self.rotor_rpm_min, 10_000.0)?;
-        c("depth_min_m", self.depth_min_m, 0.0, 2.0)?;
-        c("speed_max_mps", self.speed_max_mps, 0.0, 10.0)?;
-        c("sigma_max_m", self.sigma_max_m, 0.0, 10.0)?;
-        c("max_step_m", self.max_step_m, 0.01, 10.0)
-    }
 }
 
 /// One sample of the machine for crediting.
@@ -152,6 +101,8 @@ pub struct ProcessedGrid {
     hazard_cells: usize,
     processed_hazard_cells: usize,
     last_line: Option<[Coord<f64>; 2]>,
+    /// The previous update was credited (the pass is under way).
+    last_credited: bool,
 }
 
 impl ProcessedGrid {
@@ -203,6 +154,7 @@ impl ProcessedGrid {
             hazard_cells,
             processed_hazard_cells: 0,
             last_line: None,
+            last_credited: false,
         })
     }
 
@@ -248,6 +200,7 @@ impl ProcessedGrid {
     /// starts a new sweep.
     pub fn break_sweep(&mut self) {
         self.last_line = None;
+        self.last_credited = false;
     }
 
     fn verdict(&self, s: &ProcessingSample, from: &[Coord<f64>; 2], to: &[Coord<f64>; 2]) -> Credit {
@@ -282,6 +235,12 @@ impl ProcessedGrid {
     /// Sweep the processing line from the previous sample to `s`, crediting the cells it passes
     /// when the conditions hold.
     pub fn update(&mut self, s: &ProcessingSample) -> UpdateReport {
+        self.update_collect(s, None)
+    }
+
+    /// As [`ProcessedGrid::update`], appending the `(col, row)` of every newly credited cell to
+    /// `new` (what a clearance record stores, so that a resume can credit them again).
+    pub fn update_collect(&mut self, s: &ProcessingSample, mut new: Option<&mut Vec<(i64, i64)>>) -> UpdateReport {
         let line = self.body.implement_at(&s.pose);
         let Some(prev) = self.last_line.replace(line) else {
             return UpdateReport {
@@ -291,39 +250,96 @@ impl ProcessedGrid {
             };
         };
         let credit = self.verdict(s, &prev, &line);
-        if matches!(credit, Credit::PoseJump | Credit::NotMovingForward) {
-            return UpdateReport {
-                credit,
-                new_cells: 0,
-                uncredited_cells: 0,
-            };
-        }
-        let quad = [prev[0], prev[1], line[1], line[0]];
-        let flag = if credit == Credit::Credited {
-            PROCESSED
-        } else {
-            SWEPT_UNCREDITED
+        let was_credited = std::mem::replace(&mut self.last_credited, credit == Credit::Credited);
+        let reach = self.cfg.strike_reach_m;
+        let (c, sn) = (s.pose.yaw_rad.cos(), s.pose.yaw_rad.sin());
+        let shift = |l: [Coord<f64>; 2], d: f64| {
+            l.map(|p| Coord {
+                x: p.x + d * c,
+                y: p.y + d * sn,
+            })
         };
+        let mut report = UpdateReport {
+            credit,
+            new_cells: 0,
+            uncredited_cells: 0,
+        };
+        if was_credited && credit != Credit::Credited {
+            // the pass ended at the previous line: the band ahead of it was struck too
+            let ahead = shift(prev, reach);
+            report.new_cells += self.mark_quad(&[prev[0], prev[1], ahead[1], ahead[0]], PROCESSED, new.as_deref_mut());
+        }
+        match credit {
+            Credit::PoseJump | Credit::NotMovingForward | Credit::Start => {}
+            Credit::Credited => {
+                // a standing start: the band behind the line too
+                let from = if was_credited { prev } else { shift(prev, -reach) };
+                report.new_cells += self.mark_quad(&[from[0], from[1], line[1], line[0]], PROCESSED, new);
+            }
+            _ => {
+                report.uncredited_cells +=
+                    self.mark_quad(&[prev[0], prev[1], line[1], line[0]], SWEPT_UNCREDITED, None);
+            }
+        }
+        report
+    }
+
+    /// Mark the cells whose centres lie in `quad` with `flag` (cells processed already are left
+    /// alone); newly processed cells go to `new`. Returns how many cells changed.
+    fn mark_quad(&mut self, quad: &[Coord<f64>; 4], flag: u8, mut new: Option<&mut Vec<(i64, i64)>>) -> usize {
         let (nx, cells) = (self.frame.nx, &mut self.cells);
         let (mut changed, mut hazard_changed) = (0, 0);
-        self.frame.spans(&[&quad], |row, a, b| {
-            for c in &mut cells[row * nx + a..row * nx + b] {
+        self.frame.spans(&[quad], |row, a, b| {
+            for (col, c) in cells[row * nx + a..row * nx + b].iter_mut().enumerate() {
                 if *c & PROCESSED == 0 && *c & flag == 0 {
                     *c |= flag;
                     changed += 1;
-                    if flag == PROCESSED && *c & HAZARD != 0 {
-                        hazard_changed += 1;
+                    if flag == PROCESSED {
+                        if *c & HAZARD != 0 {
+                            hazard_changed += 1;
+                        }
+                        if let Some(v) = new.as_deref_mut() {
+                            v.push(((a + col) as i64, row as i64));
+                        }
                     }
                 }
             }
         });
         self.processed_hazard_cells += hazard_changed;
-        let (new_cells, uncredited_cells) = if flag == PROCESSED { (changed, 0) } else { (0, changed) };
-        UpdateReport {
-            credit,
-            new_cells,
-            uncredited_cells,
+        changed
+    }
+
+    /// Credit one cell `(col, row)` as processed (a resume from the record); false when it is
+    /// outside the grid or was processed already.
+    pub fn credit_cell(&mut self, col: i64, row: i64) -> bool {
+        let f = &self.frame;
+        if col < 0 || row < 0 || col as usize >= f.nx || row as usize >= f.ny {
+            return false;
         }
+        let c = &mut self.cells[row as usize * f.nx + col as usize];
+        if *c & PROCESSED != 0 {
+            return false;
+        }
+        *c |= PROCESSED;
+        if *c & HAZARD != 0 {
+            self.processed_hazard_cells += 1;
+        }
+        true
+    }
+
+    /// Ground the machine may stand on at `p` (ENU): a safe or processed cell, or, where the
+    /// cell's centre is not, the safe polygons themselves (cells cut by the safe area's edge
+    /// and ground outside the grid).
+    pub fn covered(&self, p: Coord<f64>) -> bool {
+        self.frame
+            .cell_of(p)
+            .is_some_and(|(c, r)| self.cells[r * self.frame.nx + c] & (SAFE | PROCESSED) != 0)
+            || geo::Contains::contains(&self.safe, &geo::Point::from(p))
+    }
+
+    /// Hazard not processed, m² (at cell resolution).
+    pub fn residual_m2(&self) -> f64 {
+        (self.hazard_cells - self.processed_hazard_cells) as f64 * self.frame.cell_area_m2()
     }
 
     /// Credit a polygon as processed (a resume from the record, or ground processed by hand).

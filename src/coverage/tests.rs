@@ -56,8 +56,10 @@ fn straight_pass_credits_the_strip() {
     assert!((g.progress() - want / 600.0).abs() < 1e-3);
     assert!(g.is_processed(Coord { x: 5.0, y: 10.9 }));
     assert!(!g.is_processed(Coord { x: 5.0, y: 11.0 }));
+    // processed polygons also hold the run-in band credited on the safe side of x = 0
     let p = g.processed_polygons();
-    assert!((p.unsigned_area() - g.processed_hazard_m2()).abs() < 1e-6);
+    let run_in = g.config().strike_reach_m * 1.9;
+    assert!((p.unsigned_area() - g.processed_hazard_m2() - run_in).abs() < 0.05);
     let rest = g.unprocessed_hazard(0.0);
     assert!((rest.unsigned_area() - (600.0 - g.processed_hazard_m2())).abs() < 1e-6);
     assert!(g.missed_strips(0.0).0.is_empty());
@@ -168,7 +170,10 @@ proptest! {
             smp.pose = pose(i);
             g.update(&smp);
         }
-        let strip = crate::plan::pose::Body::new(&m).strip(&pose(0), &pose(n));
+        // a standing start credits the strike band behind the first line too
+        let reach = CoverageConfig::for_machine(&m).strike_reach_m;
+        let back = Pose::new(x - c * reach, y - s * reach, yaw);
+        let strip = crate::plan::pose::Body::new(&m).strip(&back, &pose(n));
         let f = *g.frame();
         let (mut wrong, mut credited) = (0, 0);
         for row in 0..f.ny {
@@ -188,4 +193,54 @@ proptest! {
         let area = strip.unsigned_area();
         prop_assert!((credited as f64 * 0.01 - area).abs() <= 0.1 * (2.0 * (len + 1.9)) + 0.05);
     }
+}
+
+/// A standing start credits the strike band behind the line, a pass that stops the band ahead
+/// of the last credited line, and a pass broken by the rotor the band ahead of where it broke;
+/// the ground swept after that is a missed strip, not processed.
+#[test]
+fn strike_band_at_starts_and_stops_and_missed_ground_after_a_rotor_loss() {
+    let m = MachineProfile::default_profile();
+    let reach = CoverageConfig::for_machine(&m).strike_reach_m;
+    let x_line = m.implement_x_m();
+    let mut g = grid();
+    // line from x = 5 to x = 8, then the machine stops
+    sweep(&mut g, 5.0 - x_line, 8.0 - x_line, 10.0, 0.01, |_| {});
+    let mut stop = sample(8.0 - x_line, 10.0, 0.0);
+    stop.speed_mps = 0.0;
+    g.update(&stop);
+    let at = |x: f64| g.is_processed(Coord { x, y: 10.0 });
+    assert!(at(5.0 - reach + 0.02) && !at(5.0 - reach - 0.06), "run-in band");
+    assert!(at(8.0 + reach - 0.02) && !at(8.0 + reach + 0.06), "run-out band");
+    let mut new = Vec::new();
+    // a second pass on y = 14: the rotor drops out of band at x = 12
+    g.break_sweep();
+    let mut x = 10.0 - x_line;
+    while x < 14.0 - x_line {
+        let mut smp = sample(x, 14.0, 0.0);
+        if x + x_line > 12.0 {
+            smp.rotor_rpm = 100.0;
+        }
+        g.update_collect(&smp, Some(&mut new));
+        x += 0.01;
+    }
+    let at = |x: f64| g.is_processed(Coord { x, y: 14.0 });
+    assert!(at(11.9) && at(12.0 + reach - 0.02) && !at(12.0 + reach + 0.06));
+    let missed = g.missed_strips(0.0);
+    assert!(missed.contains(&Point::new(13.0, 14.0)), "{missed:?}");
+    // every newly credited cell was reported once, and they are all processed
+    let f = *g.frame();
+    let uniq: std::collections::HashSet<_> = new.iter().collect();
+    assert_eq!(uniq.len(), new.len());
+    assert!(new
+        .iter()
+        .all(|&(c, r)| g.is_processed(f.centre(c as usize, r as usize))));
+    // a resume credits the same cells again from the record
+    let mut again = grid();
+    for &(c, r) in &new {
+        assert!(again.credit_cell(c, r));
+        assert!(!again.credit_cell(c, r), "already processed");
+    }
+    assert!(!again.credit_cell(-1, 0) && !again.credit_cell(0, i64::MAX));
+    assert!(again.processed_hazard_m2() > 0.0 && again.residual_m2() < again.hazard_m2());
 }

@@ -22,6 +22,12 @@ impl<F: Fn(Coord<f64>) -> bool> GroundQuery for F {
     }
 }
 
+impl GroundQuery for crate::coverage::ProcessedGrid {
+    fn covered(&self, p: Coord<f64>) -> bool {
+        crate::coverage::ProcessedGrid::covered(self, p)
+    }
+}
+
 /// Result of one check.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct FootprintCheck {

@@ -18,7 +18,11 @@
 //!
 //! "Uncertain" means the footprint at the estimated pose keeps the rule but the footprint
 //! inflated by `sigma_k`·σ does not: the machine stops until the position is good enough to
-//! prove it, instead of driving on a guess.
+//! prove it, instead of driving on a guess. A violation or breach at the estimated pose ends
+//! the mission only while the position is trusted (GNSS ok, σ within `sigma_degraded_m`); on an
+//! untrusted position (a multipath burst the estimator re-acquired onto, an outage) it is
+//! "uncertain" too: stopped, held until a trusted position proves the footprint covered, and
+//! a violation if the trusted position confirms it.
 
 use super::{AckPolicy, SafetyConfig, StopCategory};
 use serde::Serialize;
@@ -254,9 +258,16 @@ impl SafetySupervisor {
         if o.estop_pressed {
             self.trip(&mut out, TripKind::EStop, now_s, "e-stop pressed".into());
         }
-        if o.footprint_uncovered_m2 > cfg.footprint_tolerance_m2 {
+        let trusted = o.gnss_ok && o.sigma_h_m <= cfg.sigma_degraded_m;
+        if o.footprint_uncovered_m2 > cfg.footprint_tolerance_m2 && trusted {
             let d = format!("{:.3} m² of footprint on unprocessed ground", o.footprint_uncovered_m2);
             self.trip(&mut out, TripKind::FootprintViolation, now_s, d);
+        } else if o.footprint_uncovered_m2 > cfg.footprint_tolerance_m2 {
+            let d = format!(
+                "{:.3} m² of footprint on unprocessed ground at an untrusted position (σ {:.3} m)",
+                o.footprint_uncovered_m2, o.sigma_h_m
+            );
+            self.trip(&mut out, TripKind::FootprintUncertain, now_s, d);
         } else if o.footprint_uncovered_inflated_m2 > cfg.footprint_tolerance_m2 {
             let d = format!(
                 "{:.3} m² of footprint ± {}σ (σ {:.3} m) not proven processed",
@@ -264,14 +275,14 @@ impl SafetySupervisor {
             );
             self.trip(&mut out, TripKind::FootprintUncertain, now_s, d);
         }
-        if o.outside_geofence {
+        if o.outside_geofence && trusted {
             self.trip(
                 &mut out,
                 TripKind::GeofenceBreach,
                 now_s,
                 "machine outside the geofence".into(),
             );
-        } else if o.outside_geofence_inflated {
+        } else if o.outside_geofence || o.outside_geofence_inflated {
             let d = format!(
                 "footprint ± {}σ (σ {:.3} m) reaches the geofence",
                 cfg.sigma_k, o.sigma_h_m

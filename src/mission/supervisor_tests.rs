@@ -273,3 +273,41 @@ fn short_rpm_dip_is_not_a_stall() {
         assert!(s.check(&o, i as f64).tripped.is_empty());
     }
 }
+
+/// At an untrusted position (GNSS not ok, or σ over the limit) an estimated footprint violation
+/// or geofence breach stops the machine as "uncertain" and does not end the mission; a trusted
+/// position confirming it does.
+#[test]
+fn violations_at_an_untrusted_position_are_uncertain_until_confirmed() {
+    let cfg = SafetyConfig::default();
+    let untrusted: [fn(&mut Observation); 2] = [|o| o.gnss_ok = false, |o| o.sigma_h_m = 0.4];
+    for (k, distrust) in untrusted.iter().enumerate() {
+        for geofence in [false, true] {
+            let mut s = sup(cfg.clone());
+            let mut o = Observation::nominal();
+            distrust(&mut o);
+            if geofence {
+                (o.outside_geofence, o.outside_geofence_inflated) = (true, true);
+            } else {
+                (o.footprint_uncovered_m2, o.footprint_uncovered_inflated_m2) = (0.4, 0.4);
+            }
+            let kinds: Vec<_> = s.check(&o, 0.0).tripped.iter().map(|t| t.kind).collect();
+            let (uncertain, terminal) = if geofence {
+                (TripKind::GeofenceUncertain, TripKind::GeofenceBreach)
+            } else {
+                (TripKind::FootprintUncertain, TripKind::FootprintViolation)
+            };
+            assert!(
+                kinds.contains(&uncertain) && !kinds.contains(&terminal),
+                "{k} {geofence}: {kinds:?}"
+            );
+            let resp = Trip::response(uncertain, &cfg);
+            assert_eq!(resp.clearing, Clearing::Condition);
+            // the position becomes trusted and still shows the violation: now it ends the mission
+            let mut trusted = o.clone();
+            (trusted.gnss_ok, trusted.sigma_h_m) = (true, 0.02);
+            let kinds: Vec<_> = s.check(&trusted, 1.0).tripped.iter().map(|t| t.kind).collect();
+            assert_eq!(kinds, vec![terminal], "{k} {geofence}");
+        }
+    }
+}

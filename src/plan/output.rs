@@ -68,6 +68,12 @@ fn polygon(datum: &Datum, p: &Polygon<f64>) -> Value {
     Value::Array(rings)
 }
 
+/// A GeoJSON MultiPolygon geometry of `mp` (ENU metres) in WGS84.
+pub fn multipolygon_geometry(datum: &Datum, mp: &geo::MultiPolygon<f64>) -> Value {
+    let polys: Vec<Value> = mp.0.iter().map(|p| polygon(datum, p)).collect();
+    json!({"type": "MultiPolygon", "coordinates": polys})
+}
+
 /// A GeoJSON FeatureCollection of the motions (and residual) in WGS84.
 pub fn to_geojson(
     motions: &[Motion],

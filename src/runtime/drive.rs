@@ -3,7 +3,7 @@
 use super::run::{Progress, SimSummary};
 use super::tick::Host;
 use super::RuntimeError;
-use crate::mission::preflight::{GnssQuality, PreflightInputs, PreflightReport};
+use crate::mission::preflight::{PreflightInputs, PreflightReport};
 use crate::mission::{Input, MissionState};
 use std::time::Instant;
 
@@ -29,12 +29,8 @@ impl Host<'_> {
         }
         let t = self.p.t_s;
         let inputs = PreflightInputs {
-            gnss: if t - self.last_fix_s < 0.5 {
-                GnssQuality::RtkFixed
-            } else {
-                GnssQuality::NoFix
-            },
-            sigma_h_m: self.p.est.sigma_m,
+            gnss: self.p.nav.fix_quality_at(self.p.can.ecu().model().time_s()),
+            sigma_h_m: self.est.map_or(f64::INFINITY, |e| e.sigma_h_m),
             link_connected: self.p.can.stats().feedback > 0,
             heartbeat_age_s: self.p.can.heartbeat_age_s(t),
             spin_peak_rpm: Some(self.rpm),
@@ -80,7 +76,7 @@ impl Host<'_> {
 
     fn progress(&self, wall0: Instant) -> Progress {
         Progress {
-            processed_fraction: self.p.grid.processed_fraction(),
+            processed_fraction: self.p.grid.progress(),
             segment: self.p.mission.current_segment(),
             segments: self.p.mission.segments(),
             sim_s: self.p.t_s,
@@ -100,7 +96,7 @@ impl Host<'_> {
         let segments_done = r.resume_point().map(|rp| rp.next_segment).unwrap_or(0);
         SimSummary {
             state: self.p.mission.state(),
-            processed_fraction: self.p.grid.processed_fraction(),
+            processed_fraction: self.p.grid.progress(),
             residual_m2: self.p.grid.residual_m2(),
             hazard_m2: self.p.grid.hazard_m2(),
             footprint_violations: r.count_events("check", Some("footprint-violation")).unwrap_or(-1) as u32,

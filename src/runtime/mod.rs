@@ -2,21 +2,24 @@
 //! (SLCAN, the real codec, schedule and ECU watchdog) → GNSS → estimator → path follower →
 //! coverage grid → mission and safety supervisor → clearance record, in simulated time.
 //!
-//! The world, the estimator, the follower and the grid used here are thin stand-ins
-//! ([`standin`], [`follow`], [`grid`]) with the interfaces the runtime needs; the `sim`,
-//! `localize`, `track` and `coverage` modules replace them one by one.
+//! Every part is the real one: [`crate::sim::SimVehicle`] inside the CAN layer's
+//! `VehicleEcu` behind the pty ([`can_loop`]), its NMEA through the real parser into
+//! [`crate::localize::Localizer`] ([`nav`]), [`crate::track::PathTracker`],
+//! [`crate::coverage::ProcessedGrid`], [`crate::mission::Mission`] and [`crate::record::Record`].
+//! Only [`truth`] reads the simulator's true pose: for the independent footprint check and
+//! the driven track.
 
+pub mod actions;
 pub mod can_loop;
 pub mod drive;
-pub mod follow;
-pub mod grid;
 pub mod inject;
 pub mod motion_json;
+pub mod nav;
 pub mod output;
 pub mod report;
 pub mod run;
-pub mod standin;
 pub mod tick;
+pub mod truth;
 
 pub use inject::Injection;
 pub use run::{run, Progress, SimOptions, SimSummary};

@@ -4,20 +4,16 @@ use super::report;
 use super::run::SimSummary;
 use super::tick::Host;
 use super::RuntimeError;
-use crate::geodesy::Datum;
-use crate::plan::output::to_geojson;
+use crate::plan::output::{multipolygon_geometry, to_geojson};
 use crate::plan::pose::Pose;
+use crate::plan::PlanConfig;
 use crate::plan::{Direction, Motion, PathKind};
 use crate::record::TrackPoint;
-use serde_json::{json, Value};
+use geo::{Area, MultiPolygon};
+use serde_json::json;
 
 /// Writer of the outputs.
 pub struct Outputs;
-
-fn ll(d: &Datum, x: f64, y: f64) -> Value {
-    let p = d.to_latlon_2d(x, y);
-    json!([p.lon_deg, p.lat_deg])
-}
 
 /// The driven path as plan motions: one straight piece per ~2 m (or 0.05 rad of yaw) of each
 /// executed segment, with that segment's kind, direction and implement state.
@@ -52,22 +48,6 @@ pub fn driven_motions(track: &[TrackPoint], plan: &[Motion]) -> Vec<Motion> {
     out
 }
 
-fn rects_geometry(d: &Datum, rects: &[[f64; 4]]) -> Value {
-    let polys: Vec<Value> = rects
-        .iter()
-        .map(|r| {
-            json!([[
-                ll(d, r[0], r[1]),
-                ll(d, r[2], r[1]),
-                ll(d, r[2], r[3]),
-                ll(d, r[0], r[3]),
-                ll(d, r[0], r[1])
-            ]])
-        })
-        .collect();
-    json!({"type": "MultiPolygon", "coordinates": polys})
-}
-
 fn write(dir: &std::path::Path, name: &str, bytes: &[u8]) -> Result<(), RuntimeError> {
     let p = dir.join(name);
     let tmp = dir.join(format!(".{name}.tmp"));
@@ -89,20 +69,24 @@ impl Outputs {
         let driven = driven_motions(&track, &h.p.motions);
         let fc = to_geojson(&driven, &[], datum, h.p.m, None);
         write(dir, "track.geojson", fc.to_string().as_bytes())?;
-        let cell2 = h.p.grid.cell_m * h.p.grid.cell_m;
-        let processed = h.p.grid.processed_rects();
-        let missed = h.p.grid.missed_rects();
-        let area = |r: &[[f64; 4]]| r.iter().map(|r| (r[2] - r[0]) * (r[3] - r[1])).sum::<f64>();
+        let cfg = PlanConfig::default();
+        let processed = h.p.grid.processed_polygons();
+        let residual = h.p.grid.unprocessed_hazard(0.0);
+        let missed = h.p.grid.missed_strips(cfg.gap_fill_min_m2);
+        let cell_m = h.p.grid.config().cell_m;
+        let feature = |kind: &str, mp: &MultiPolygon<f64>, what: &str| {
+            json!({"type": "Feature", "geometry": multipolygon_geometry(datum, mp),
+                   "properties": {"kind": kind, "area_m2": mp.unsigned_area(), "cell_m": cell_m, "description": what}})
+        };
         let pc = json!({
             "type": "FeatureCollection",
             "features": [
-                {"type": "Feature", "geometry": rects_geometry(datum, &processed),
-                 "properties": {"kind": "processed", "area_m2": area(&processed), "cell_m": h.p.grid.cell_m}},
-                {"type": "Feature", "geometry": rects_geometry(datum, &missed),
-                 "properties": {"kind": "missed", "area_m2": area(&missed), "cell_m": h.p.grid.cell_m}},
+                feature("processed", &processed, "ground the implement processed to standard (credited cells)"),
+                feature("residual", &residual, "hazard not processed: for manual teams"),
+                feature("missed", &missed, "hazard the implement passed over without meeting the processing standard"),
             ],
             "processed_fraction": s.processed_fraction,
-            "cell_area_m2": cell2,
+            "cell_area_m2": cell_m * cell_m,
         });
         write(dir, "processed.geojson", pc.to_string().as_bytes())?;
         let svg = report::svg(h, s, &track);

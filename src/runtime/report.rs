@@ -43,16 +43,6 @@ impl View {
         }
         d
     }
-
-    fn rects(&self, rects: &[[f64; 4]]) -> String {
-        let mut d = String::new();
-        for r in rects {
-            let (a, b) = self.p(r[0], r[3]);
-            let (w, h) = ((r[2] - r[0]) * self.k, (r[3] - r[1]) * self.k);
-            let _ = write!(d, "M{a:.2},{b:.2}h{w:.2}v{h:.2}h{:.2}Z", -w);
-        }
-        d
-    }
 }
 
 fn esc(s: &str) -> String {
@@ -97,12 +87,17 @@ pub fn svg(h: &Host, s: &SimSummary, track: &[TrackPoint]) -> String {
     let _ = writeln!(
         o,
         r##"<path d="{}" fill="#5dade2" fill-opacity="0.75"/>"##,
-        v.rects(&h.p.grid.processed_rects())
+        v.polys(&h.p.grid.processed_polygons())
     );
     let _ = writeln!(
         o,
-        r##"<path d="{}" fill="#ff8c00"/>"##,
-        v.rects(&h.p.grid.missed_rects())
+        r##"<path d="{}" fill="#ff8c00" fill-rule="evenodd"/>"##,
+        v.polys(&h.p.grid.unprocessed_hazard(0.0))
+    );
+    let _ = writeln!(
+        o,
+        r##"<path d="{}" fill="#c0392b" fill-rule="evenodd"/>"##,
+        v.polys(&h.p.grid.missed_strips(0.0))
     );
     // planned processing passes
     let mut lanes = String::new();
@@ -198,12 +193,13 @@ pub fn svg(h: &Host, s: &SimSummary, track: &[TrackPoint]) -> String {
         esc(&h.p.m.name)
     );
     y += 22.0;
-    let legend: [(&str, &str); 9] = [
+    let legend: [(&str, &str); 10] = [
         ("#f6d3cf", "hazardous area (to process)"),
         ("#d6ecd2", "safe ground"),
         ("#7f7f7f", "obstacle / no-go"),
         ("#5dade2", "processed (credited cells)"),
-        ("#ff8c00", "missed / residual: manual teams"),
+        ("#ff8c00", "residual (not processed): manual teams"),
+        ("#c0392b", "missed: passed over below standard"),
         ("#1b4f72", "planned processing passes"),
         ("#111111", "path driven"),
         ("#e74c3c", "detonation"),

@@ -1,20 +1,22 @@
 //! Setting a mission up (fresh or from a record) and running it to its end in simulated time.
 
 use super::can_loop::CanLoop;
-use super::grid::Grid;
+use super::nav::Navigation;
 use super::output::Outputs;
-use super::standin::{StandInEstimator, StandInGnss, StandInVehicle};
 use super::tick::{Host, Parts};
 use super::{motion_json, Injection, RuntimeError};
 use crate::can::ecu::EcuConfig;
 use crate::can::protocol::HostMode;
 use crate::can::schedule::ScheduleConfig;
+use crate::coverage::{CoverageConfig, FootprintCheck, ProcessedGrid};
 use crate::field::{self, Field, FieldOptions};
 use crate::machine::MachineProfile;
 use crate::mission::{FootprintMonitor, Input, Mission, MissionState, SafetyConfig};
 use crate::plan::{self, Motion, PlanConfig, Pose};
 use crate::record::{Durability, MissionRow, Record, RecordedSegment};
-use geo::{Area, BooleanOps, BoundingRect, Buffer, MultiPolygon, Rect};
+use crate::sim::{Fault, FaultKind, Scenario, SimConfig, SimVehicle};
+use crate::track::{PathTracker, TrackerConfig};
+use geo::{Area, BooleanOps, Buffer, MultiPolygon};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -38,6 +40,9 @@ pub struct SimOptions {
     pub ack_after_s: Option<f64>,
     /// Hidden anti-personnel mines per hectare.
     pub mines_per_ha: f64,
+    /// Random RTK float episodes and multipath bursts in the receiver (the simulator's
+    /// defaults); off: RTK fixed throughout except for injected faults.
+    pub gnss_episodes: bool,
     /// Control period, s.
     pub dt_s: f64,
     /// Give up (aborted) after this much simulated time, s.
@@ -58,6 +63,7 @@ impl SimOptions {
             safety: SafetyConfig::default(),
             ack_after_s: Some(10.0),
             mines_per_ha: 4.0,
+            gnss_episodes: true,
             dt_s: 0.1,
             max_sim_s: 7.0 * 24.0 * 3600.0,
         }
@@ -97,7 +103,8 @@ pub struct SimSummary {
     pub seed: u64,
 }
 
-fn start_pose(m: &Motion) -> Pose {
+/// Where a motion starts.
+pub fn start_pose(m: &Motion) -> Pose {
     match m {
         Motion::Straight { from, .. } => *from,
         Motion::Pivot { at, .. } => *at,
@@ -150,12 +157,43 @@ fn geofence(field: &Field, m: &MachineProfile, motions: &[Motion]) -> MultiPolyg
         .difference(&field.obstacles())
 }
 
-fn extent(field: &Field) -> Result<Rect<f64>, RuntimeError> {
-    field
-        .hazard
-        .union(&field.safe)
-        .bounding_rect()
-        .ok_or_else(|| RuntimeError::Invalid("field has no extent".into()))
+/// The simulated machine's scenario: the seed, the hidden mines (anti-personnel mostly, one
+/// anti-tank mine for every 40), and the injected GNSS and rotor faults that lie ahead of
+/// runtime time `t0_s` (the simulator's clock starts at zero on every run, resumed or not).
+fn scenario(opts: &SimOptions, t0_s: f64) -> Scenario {
+    let faults = opts
+        .injections
+        .iter()
+        .filter(|i| i.at_s() >= t0_s)
+        .filter_map(|i| {
+            let kind = match *i {
+                Injection::GnssOutage { duration_s, .. } => FaultKind::GnssOutage { duration_s },
+                Injection::RotorStall { duration_s, .. } => FaultKind::RotorStall { duration_s },
+                _ => return None,
+            };
+            Some(Fault {
+                at_s: i.at_s() - t0_s,
+                kind,
+            })
+        })
+        .collect();
+    let quiet = Scenario::quiet(opts.seed);
+    let base = if opts.gnss_episodes {
+        Scenario::default()
+    } else {
+        Scenario {
+            float_episodes_per_h: quiet.float_episodes_per_h,
+            multipath_bursts_per_h: quiet.multipath_bursts_per_h,
+            ..Scenario::default()
+        }
+    };
+    Scenario {
+        seed: opts.seed,
+        ap_mines_per_ha: opts.mines_per_ha,
+        at_mines_per_ha: opts.mines_per_ha / 40.0,
+        faults,
+        ..base
+    }
 }
 
 /// Run the mission to its end (completed or aborted), writing every output in `out_dir`.
@@ -174,8 +212,10 @@ pub fn run(opts: &SimOptions, progress: &mut dyn FnMut(&Progress)) -> Result<Sim
         )));
     }
     let mut record = Record::open(&record_path, Durability::Normal)?;
-    let cell_m = 0.1;
-    let mut grid = Grid::new(extent(&field)?, &field.hazard, &field.safe, cell_m);
+    let cov = CoverageConfig::for_machine(m);
+    let cell_m = cov.cell_m;
+    let mut grid = ProcessedGrid::new(cov, m, &field.hazard, &field.safe)
+        .map_err(|e| RuntimeError::Invalid(format!("{}: {e}", opts.field_path.display())))?;
     let mut mission = Mission::new(opts.safety.clone(), m, 2);
     let (motions, start, t0, resumed) = if opts.resume {
         let rp = record.resume_point()?;
@@ -185,8 +225,8 @@ pub fn run(opts: &SimOptions, progress: &mut dyn FnMut(&Progress)) -> Result<Sim
             .map(|s| motion_json::decode(&s.motion))
             .collect::<Option<Vec<_>>>()
             .ok_or_else(|| RuntimeError::Invalid("record: a plan segment does not decode".into()))?;
-        for &(ix, iy) in &rp.cells {
-            grid.mark(ix, iy);
+        for &(col, row) in &rp.cells {
+            grid.credit_cell(col, row);
         }
         let track = record.track()?;
         let start = track
@@ -226,24 +266,25 @@ pub fn run(opts: &SimOptions, progress: &mut dyn FnMut(&Progress)) -> Result<Sim
         record.set_state(mission.state(), 0.0)?;
         (plan.motions, start, 0.0, None)
     };
-    let mut vehicle = StandInVehicle::new(m, start, &field.hazard, opts.mines_per_ha, opts.seed);
+    let sim_cfg = SimConfig::new(m, scenario(opts, t0));
+    let nav = Navigation::new(m, &sim_cfg, field.datum)?;
+    let mut vehicle =
+        SimVehicle::new(sim_cfg, m, &field, start).map_err(|e| RuntimeError::Invalid(format!("simulator: {e}")))?;
     if let Some(rp) = &resumed {
+        // mines the record saw go off are gone (positions are the estimate's, within a metre)
         for d in &rp.detonations {
-            for mine in vehicle.mines.iter_mut() {
-                if (mine.x_m - d.x_m).hypot(mine.y_m - d.y_m) < 1.0 {
-                    mine.live = false;
-                }
-            }
+            vehicle.mines_mut().clear_near(d.x_m, d.y_m, 1.0);
         }
     }
+    let tracker = PathTracker::new(TrackerConfig::for_machine(m), motions.clone())
+        .map_err(|e| RuntimeError::Invalid(format!("tracker: {e}")))?;
     let schedule = ScheduleConfig {
         host_mode: HostMode::Auto,
         ..ScheduleConfig::default()
     };
     let can = CanLoop::new(vehicle, EcuConfig::default(), schedule).map_err(RuntimeError::io("pty"))?;
     let fence = geofence(&field, m, &motions);
-    let monitor = FootprintMonitor::new(m, fence.clone(), opts.safety.sigma_k, 0.1);
-    let truth_monitor = FootprintMonitor::new(m, fence, 1.0, 0.1);
+    let monitor = FootprintMonitor::new(m, fence, opts.safety.sigma_k, 0.1);
     let mut host = Host::new(
         Parts {
             opts,
@@ -254,14 +295,12 @@ pub fn run(opts: &SimOptions, progress: &mut dyn FnMut(&Progress)) -> Result<Sim
             grid,
             mission,
             can,
-            gnss: StandInGnss::new(
-                opts.seed
-                    .wrapping_add(resumed.as_ref().map_or(0, |r| r.next_track_seq as u64)),
-            ),
-            est: StandInEstimator::new(start, m.track_gauge_m),
+            nav,
+            tracker,
             monitor,
-            truth_monitor,
+            truth_check: FootprintCheck::new(m),
             t_s: t0,
+            sim_t0_s: t0,
         },
         resumed.as_ref(),
     );

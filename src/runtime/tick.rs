@@ -1,24 +1,26 @@
 //! One control tick of the runtime and the execution of the mission's actions.
+//!
+//! Each tick: faults → CAN exchange over the pty (commands down, feedback up, the simulated
+//! machine steps inside the ECU) → the receiver's NMEA and the odometry into the localizer →
+//! the processed-area grid from the estimate → the safety supervisor and the mission → the path
+//! tracker's setpoints, gated by the mission → the next commands.
 
 use super::can_loop::CanLoop;
-use super::follow::Follower;
-use super::grid::{line_at, Grid};
-use super::run::{segment_rows, SimOptions};
-use super::standin::{StandInEstimator, StandInGnss, StandInVehicle};
+use super::nav::{pose_of, Navigation};
+use super::run::SimOptions;
 use super::{Injection, RuntimeError};
-use crate::can::protocol::{DriveCommand, EStopReason, HostMode, ImplementCommand, VehicleCommand, VehicleFeedback};
+use crate::can::protocol::{DriveCommand, HostMode, ImplementCommand, VehicleCommand, VehicleFeedback};
+use crate::coverage::{FootprintCheck, ProcessedGrid, ProcessingSample};
 use crate::field::Field;
+use crate::localize::Estimate;
 use crate::machine::MachineProfile;
-use crate::mission::{Action, FootprintMonitor, Input, Mission, MissionState, Observation, Step};
+use crate::mission::{FootprintMonitor, Input, Mission, MissionEvent, MissionState, Observation};
 use crate::plan::pose::Pose;
-use crate::plan::{self, Direction, Motion, PlanConfig};
-use crate::record::{Record, RecordedDetonation, ResumePoint, TrackPoint};
-use geo::{Area, MultiPolygon, Polygon, Rect};
+use crate::plan::Motion;
+use crate::record::{Record, ResumePoint, TrackPoint};
+use crate::sim::SimVehicle;
+use crate::track::{PathTracker, TrackCommand, TrackerInput};
 use std::collections::VecDeque;
-
-/// Reach of the rotor behind (at a standing start) and ahead (where a pass stops) of the
-/// processing line that is credited, m.
-pub const RUN_IN_M: f64 = 0.1;
 
 /// The pieces the host is made of.
 pub struct Parts<'a> {
@@ -27,14 +29,20 @@ pub struct Parts<'a> {
     pub m: &'a MachineProfile,
     pub motions: Vec<Motion>,
     pub record: Record,
-    pub grid: Grid,
+    pub grid: ProcessedGrid,
     pub mission: Mission,
-    pub can: CanLoop<StandInVehicle>,
-    pub gnss: StandInGnss,
-    pub est: StandInEstimator,
+    /// The simulated machine behind the pty.
+    pub can: CanLoop<SimVehicle>,
+    pub nav: Navigation,
+    pub tracker: PathTracker,
+    /// The supervisor's footprint rule and geofence, on the estimate.
     pub monitor: FootprintMonitor,
-    pub truth_monitor: FootprintMonitor,
+    /// The independent check of the true footprint against the grid (counts violations).
+    pub truth_check: FootprintCheck,
+    /// Runtime time, s.
     pub t_s: f64,
+    /// Runtime time of the simulator's time zero, s (non-zero after a resume).
+    pub sim_t0_s: f64,
 }
 
 /// A detonation block marked for re-processing and follow-on search (ENU metres, radians).
@@ -52,14 +60,21 @@ pub struct Host<'a> {
     pub p: Parts<'a>,
     pub planned_segments: usize,
     pub blocks: Vec<Block>,
-    pub(super) follower: Option<(usize, Follower, f64)>,
+    /// The segment being driven and the largest true cross-track error on it, m.
+    pub(super) segment: Option<(usize, f64)>,
+    /// The tracker is fresh from a resume: the first segment continues where the machine stands.
+    pub(super) continue_first: bool,
     pub(super) rotor_wanted: bool,
     pub(super) rotor_on_since: f64,
+    /// Measured track speeds from the vehicle, m/s, and whether new ones came this tick.
     pub(super) odo: (f64, f64),
+    /// Simulator time at the end of the previous tick, s: what the vehicle's feedback that
+    /// arrives in this tick describes (it crosses the pty one exchange later).
+    pub(super) prev_sim_t: Option<f64>,
     pub(super) rpm: f64,
     pub(super) depth: f64,
-    pub(super) last_fix_s: f64,
-    pub(super) next_fix_s: f64,
+    pub(super) est: Option<Estimate>,
+    pub(super) last_cmd: TrackCommand,
     pub(super) detonation: Option<(f64, f64, f64)>,
     pub(super) event_seq: i64,
     pub(super) track_seq: i64,
@@ -69,18 +84,13 @@ pub struct Host<'a> {
     pub(super) acks: Vec<(f64, u32)>,
     pub(super) injected: Vec<bool>,
     pub(super) fp_bad: bool,
-    pub(super) prev_est: Pose,
-    /// The processing started in the current segment (run-in credited).
-    pub(super) run_in_done: bool,
     pub(super) inputs: VecDeque<Input>,
-    pub gap_fill_segments: usize,
     pub(super) finished: bool,
 }
 
 impl<'a> Host<'a> {
     pub fn new(p: Parts<'a>, resumed: Option<&ResumePoint>) -> Self {
         let n = p.opts.injections.len();
-        let start = p.est.pose;
         let t = p.t_s;
         // faults that started before the record stopped are not injected again
         let injected = match resumed {
@@ -91,14 +101,16 @@ impl<'a> Host<'a> {
             planned_segments: resumed.map_or(p.motions.len(), |r| r.plan.len()),
             p,
             blocks: Vec::new(),
-            follower: None,
+            segment: None,
+            continue_first: resumed.is_some(),
             rotor_wanted: false,
             rotor_on_since: t,
             odo: (0.0, 0.0),
+            prev_sim_t: None,
             rpm: 0.0,
             depth: 0.0,
-            last_fix_s: f64::NEG_INFINITY,
-            next_fix_s: t,
+            est: None,
+            last_cmd: TrackCommand::default(),
             detonation: None,
             event_seq: resumed.map_or(0, |r| r.next_event_seq),
             track_seq: resumed.map_or(0, |r| r.next_track_seq),
@@ -108,173 +120,43 @@ impl<'a> Host<'a> {
             acks: Vec::new(),
             injected,
             fp_bad: false,
-            prev_est: start,
-            run_in_done: false,
             inputs: VecDeque::new(),
-            gap_fill_segments: 0,
             finished: false,
         }
     }
 
-    fn truth(&self) -> Pose {
-        self.p.can.ecu().model().pose
+    pub(super) fn truth(&self) -> Pose {
+        self.p.can.ecu().model().truth().pose
     }
 
-    pub(super) fn feed(&mut self, input: Input) -> Result<(), RuntimeError> {
-        self.inputs.push_back(input);
-        while let Some(i) = self.inputs.pop_front() {
-            let step = self.p.mission.step(i, self.p.t_s);
-            self.apply(step)?;
-        }
-        Ok(())
+    /// The estimated pose (the last known one while the estimator aligns).
+    pub(super) fn est_pose(&self) -> Pose {
+        self.est.as_ref().map_or_else(|| self.truth_free_start(), pose_of)
     }
 
-    fn apply(&mut self, step: Step) -> Result<(), RuntimeError> {
-        let t = self.p.t_s;
-        for e in &step.events {
-            self.p.record.add_event(self.event_seq, e)?;
-            self.event_seq += 1;
-            if e.category == "transition" {
-                self.p.record.set_state(e.state, t)?;
-            }
-        }
-        for a in step.actions {
-            match a {
-                Action::StopVehicle { .. } => {}
-                Action::EStop => self.p.can.submit(
-                    VehicleCommand::EStop {
-                        stop: true,
-                        reason: EStopReason::Operator,
-                    },
-                    t,
-                ),
-                Action::ReleaseEStop => self.p.can.submit(
-                    VehicleCommand::EStop {
-                        stop: false,
-                        reason: EStopReason::Operator,
-                    },
-                    t,
-                ),
-                Action::RotorOff => self.rotor_wanted = false,
-                Action::RotorOn => {
-                    self.rotor_wanted = true;
-                    self.rotor_on_since = t;
-                }
-                Action::StartSegment(n) | Action::ResumeSegment(n) => {
-                    let mo = self.p.motions[n].clone();
-                    let e = self.p.est.pose;
-                    self.p
-                        .record
-                        .segment_started(n as i64, mo.kind().as_str(), t, e.x_m, e.y_m)?;
-                    let keep = self.follower.as_ref().filter(|f| f.0 == n).map_or(0.0, |f| f.2);
-                    self.follower = Some((n, Follower::new(mo, self.p.m), keep));
-                    self.run_in_done = false;
-                    self.rotor_wanted = true;
-                }
-                Action::MarkReprocess {
-                    detonation_id,
-                    x_m,
-                    y_m,
-                    heading_rad,
-                    length_m,
-                    width_m,
-                } => {
-                    let ll = self.p.field.datum.to_latlon_2d(x_m, y_m);
-                    self.p.record.add_detonation(&RecordedDetonation {
-                        id: detonation_id as i64,
-                        t_s: t,
-                        x_m,
-                        y_m,
-                        lon: ll.lon_deg,
-                        lat: ll.lat_deg,
-                        heading_rad,
-                        segment: self.follower.as_ref().map(|f| f.0 as i64),
-                        block_length_m: length_m,
-                        block_width_m: width_m,
-                        acknowledged_t_s: None,
-                    })?;
-                    self.blocks.push(Block {
-                        x_m,
-                        y_m,
-                        heading_rad,
-                        length_m,
-                        width_m,
-                    });
-                }
-                Action::RequestAck { detonation_id } => {
-                    if let Some(d) = self.p.opts.ack_after_s {
-                        self.acks.push((t + d, detonation_id));
-                    }
-                }
-                Action::PlanGapFill => self.gap_fill()?,
-                Action::Finish => self.finished = true,
-            }
-        }
-        Ok(())
+    /// Before the first estimate the host knows only where the plan or the record put the
+    /// machine: the tracker's first motion.
+    fn truth_free_start(&self) -> Pose {
+        self.p
+            .motions
+            .get(self.p.tracker.motion_index())
+            .map(super::run::start_pose)
+            .unwrap_or(Pose::new(0.0, 0.0, 0.0))
     }
 
-    fn gap_fill(&mut self) -> Result<(), RuntimeError> {
-        let min = PlanConfig::default().gap_fill_min_m2;
-        let rects: Vec<Polygon<f64>> = self
-            .p
-            .grid
-            .missed_rects()
-            .into_iter()
-            .map(|r| Rect::new((r[0], r[1]), (r[2], r[3])).to_polygon())
-            .collect();
-        let region: MultiPolygon<f64> = geo::unary_union(rects.iter());
-        let region = MultiPolygon(region.0.into_iter().filter(|p| p.unsigned_area() >= min).collect());
-        let mut new = Vec::new();
-        if !region.0.is_empty() {
-            let strips = crate::plan::strips_of(&self.p.motions, self.p.m);
-            let processed = geo::unary_union(strips.iter());
-            let cfg = PlanConfig::default();
-            let gp = plan::plan_gap_fill(self.p.field, self.p.m, &cfg, &processed, &region, self.p.est.pose);
-            new = gp.motions;
-        }
-        let first = self.p.motions.len();
-        self.p.record.put_plan(&segment_rows(first, &new))?;
-        self.gap_fill_segments += new.len();
-        let n = new.len();
-        self.p.motions.extend(new);
-        self.inputs.push_back(Input::GapFillPlanned { segments: n });
-        Ok(())
-    }
-
-    fn rotor_ready(&self) -> bool {
-        self.rpm >= self.p.m.rotor_rpm_min && self.depth >= self.p.m.depth_target_m - 0.03
-    }
-
-    fn current_implement(&self) -> Option<bool> {
-        self.follower
-            .as_ref()
-            .map(|f| matches!(f.1.motion(), Motion::Straight { implement: true, .. }))
-    }
-
-    /// One control period.
-    pub(super) fn tick(&mut self) -> Result<(), RuntimeError> {
-        let (t, dt) = (self.p.t_s, self.p.opts.dt_s);
-        // faults
+    /// Host-side faults (link loss, e-stop, kill); GNSS and rotor faults run in the simulator.
+    fn faults(&mut self, t: f64) -> Result<bool, RuntimeError> {
         let injections = self.p.opts.injections.clone();
-        let link_down = injections
-            .iter()
-            .any(|i| matches!(i, Injection::LinkLoss { .. }) && i.active(t));
-        self.p.can.set_link(!link_down, t);
-        let outage = injections
-            .iter()
-            .any(|i| matches!(i, Injection::GnssOutage { .. }) && i.active(t));
-        let estop = injections
-            .iter()
-            .any(|i| matches!(i, Injection::EStop { .. }) && i.active(t));
+        let active = |f: fn(&Injection) -> bool| injections.iter().any(|i| f(i) && i.active(t));
+        self.p
+            .can
+            .set_link(!active(|i| matches!(i, Injection::LinkLoss { .. })), t);
+        let estop = active(|i| matches!(i, Injection::EStop { .. }));
         for (k, inj) in injections.iter().enumerate() {
             if self.injected[k] || t < inj.at_s() {
                 continue;
             }
             match *inj {
-                Injection::RotorStall { duration_s, .. } => {
-                    self.injected[k] = true;
-                    self.p.can.model_mut().stall_rotor(duration_s);
-                }
                 Injection::EStop { at_s, reset_after_s } if t >= at_s + reset_after_s => {
                     self.injected[k] = true;
                     self.feed(Input::ResetEStop { still_pressed: false })?;
@@ -287,64 +169,79 @@ impl<'a> Host<'a> {
                 _ => {}
             }
         }
-        // vehicle over CAN
+        Ok(estop)
+    }
+
+    /// One control period.
+    pub(super) fn tick(&mut self) -> Result<(), RuntimeError> {
+        let (t, dt) = (self.p.t_s, self.p.opts.dt_s);
+        let estop = self.faults(t)?;
+        // vehicle over CAN; the simulated machine steps inside the ECU
         for fb in self.p.can.step(t).map_err(RuntimeError::io("pty"))? {
             match fb {
                 VehicleFeedback::TrackSpeeds { left_mps, right_mps } => self.odo = (left_mps, right_mps),
                 VehicleFeedback::Implement(s) => (self.rpm, self.depth) = (s.rotor_rpm, s.depth_m),
                 VehicleFeedback::Detonation { .. } => {
-                    let e = self.p.est.pose;
+                    let e = self.est_pose();
                     let c = e.apply(self.p.m.implement_x_m(), 0.0);
                     self.detonation = Some((c.x, c.y, e.yaw_rad));
                 }
                 _ => {}
             }
         }
-        // estimator
-        self.p.est.predict(self.odo.0, self.odo.1, dt);
-        if t >= self.next_fix_s {
-            self.next_fix_s += 0.1;
-            let truth = self.truth();
-            if let Some(f) = self.p.gnss.fix(&truth, outage) {
-                self.p.est.correct(&f, t);
-                self.last_fix_s = t;
-            }
+        // estimator: the receiver's sentences and the odometry
+        let sim = self.p.can.model_mut();
+        let sim_t = sim.time_s();
+        let out = sim.take_outputs();
+        if let Some(at) = self.prev_sim_t {
+            // the gyro sample nearest the feedback's time
+            let gyro = out
+                .imu
+                .iter()
+                .min_by(|a, b| (a.t_s - at).abs().total_cmp(&(b.t_s - at).abs()))
+                .map(|s| s.yaw_rate_rps);
+            self.p.nav.odometry(at, self.odo.0, self.odo.1, gyro);
         }
-        let est = self.p.est.pose;
-        // coverage: the processing line sweeps only in band, at depth, forward, with a good position
-        let m = self.p.m;
-        let v = (self.odo.0 + self.odo.1) / 2.0;
-        let in_band = self.rpm >= m.rotor_rpm_min && self.rpm <= 1.5 * m.rotor_rpm_target;
-        if self.current_implement() == Some(true)
-            && in_band
-            && self.depth >= m.depth_target_m - 0.03
-            && self.p.est.sigma_m <= 0.10
-            && v > 0.0
-            && v <= 1.5 * m.clearing_speed_mps
-        {
-            if !self.run_in_done {
-                // Standing start: the rotor (radius ≥ 0.25 m) strikes the ground behind its axis
-                // too; credit RUN_IN_M behind the line, which covers the estimate's jitter
-                // against a lane start placed exactly on the hazard edge.
-                self.run_in_done = true;
-                let back = m.implement_x_m() - RUN_IN_M;
-                let (a0, b0) = line_at(&self.prev_est, back, m.implement_y_m());
-                let (a1, b1) = line_at(&self.prev_est, m.implement_x_m(), m.implement_y_m());
-                self.p.grid.sweep(a0, b0, a1, b1, &mut self.cells);
-            }
-            let (a0, b0) = line_at(&self.prev_est, m.implement_x_m(), m.implement_y_m());
-            let (a1, b1) = line_at(&est, m.implement_x_m(), m.implement_y_m());
-            self.p.grid.sweep(a0, b0, a1, b1, &mut self.cells);
+        self.prev_sim_t = Some(sim_t);
+        self.p.nav.gnss(&out.gnss);
+        self.est = self.p.nav.estimate(sim_t);
+        for (at, name, detail) in self.p.nav.take_events() {
+            let e = MissionEvent {
+                t_s: at + self.p.sim_t0_s,
+                category: "localize",
+                name: name.into(),
+                detail,
+                state: self.p.mission.state(),
+            };
+            self.p.record.add_event(self.event_seq, &e)?;
+            self.event_seq += 1;
         }
-        self.prev_est = est;
+        let Some(e) = self.est else {
+            self.p.grid.break_sweep();
+            return self.send(t, dt, (0.0, 0.0));
+        };
+        let est = pose_of(&e);
+        // coverage from the estimate and the measured implement state
+        self.p.grid.update_collect(
+            &ProcessingSample {
+                pose: est,
+                rotor_rpm: self.rpm,
+                depth_m: self.depth,
+                speed_mps: e.speed_mps,
+                position_sigma_m: e.sigma_h_m,
+            },
+            Some(&mut self.cells),
+        );
         // safety
         let state = self.p.mission.state();
         if state.rank() >= 2 && !state.is_terminal() {
-            let fc = self.p.monitor.check(&est, self.p.est.sigma_m, &self.p.grid);
+            let fc = self.p.monitor.check(&est, e.sigma_h_m, &self.p.grid);
             let obs = Observation {
                 estop_pressed: estop,
-                gnss_ok: t - self.last_fix_s < 0.5,
-                sigma_h_m: self.p.est.sigma_m,
+                // the estimator's own verdict: Good needs RTK fixed, a recent fix and no recent
+                // re-acquisition (a jump it cannot yet vouch for)
+                gnss_ok: e.quality == crate::localize::Quality::Good && e.since_fix_s < 0.5,
+                sigma_h_m: e.sigma_h_m,
                 heartbeat_age_s: self.p.can.heartbeat_age_s(t),
                 rotor_expected: self.rotor_wanted && t - self.rotor_on_since > 8.0,
                 rotor_rpm: self.rpm,
@@ -355,35 +252,7 @@ impl<'a> Host<'a> {
                 detonation: self.detonation.take(),
             };
             self.feed(Input::Observe(obs))?;
-            // the independent check: the true footprint on the grid
-            let truth = self.truth();
-            let tc = self.p.truth_monitor.check(&truth, 0.0, &self.p.grid);
-            let bad = tc.uncovered_m2 > self.p.opts.safety.footprint_tolerance_m2;
-            if bad && !self.fp_bad {
-                let where_: Vec<(f64, f64)> = self
-                    .p
-                    .truth_monitor
-                    .uncovered_samples(&truth, &self.p.grid)
-                    .into_iter()
-                    .map(|(bx, by)| {
-                        let c = truth.apply(bx, by);
-                        (c.x, c.y)
-                    })
-                    .collect();
-                let e = crate::mission::MissionEvent {
-                    t_s: t,
-                    category: "check",
-                    name: "footprint-violation".into(),
-                    detail: format!(
-                        "true footprint: {:.3} m² on unprocessed ground at {:?} (ENU m)",
-                        tc.uncovered_m2, where_
-                    ),
-                    state: self.p.mission.state(),
-                };
-                self.p.record.add_event(self.event_seq, &e)?;
-                self.event_seq += 1;
-            }
-            self.fp_bad = bad;
+            self.check_truth_footprint(t)?;
         }
         let due: Vec<u32> = self.acks.iter().filter(|a| a.0 <= t).map(|a| a.1).collect();
         self.acks.retain(|a| a.0 > t);
@@ -391,39 +260,54 @@ impl<'a> Host<'a> {
             self.p.record.acknowledge(id as i64, t)?;
             self.feed(Input::Acknowledge(id))?;
         }
-        // follow the path
-        let mut drive = (0.0, 0.0);
-        if self.p.mission.state() == MissionState::Clearing {
-            let ready = self.rotor_ready();
-            let truth = self.truth();
-            if let Some((n, f, max_ct)) = self.follower.as_mut() {
-                let out = f.step(&est, ready);
-                if let Motion::Straight {
-                    from,
-                    to,
-                    implement: true,
-                    ..
-                } = f.motion()
-                {
-                    *max_ct = max_ct.max(cross_track(from, to, &truth).abs());
-                }
-                if out.done {
-                    let (n, ct) = (*n, *max_ct);
-                    if self.run_in_done && self.current_implement() == Some(true) && self.rotor_ready() {
-                        // and the rotor's reach ahead of its axis where the pass stops
-                        let ahead = m.implement_x_m() + RUN_IN_M;
-                        let (a0, b0) = line_at(&est, m.implement_x_m(), m.implement_y_m());
-                        let (a1, b1) = line_at(&est, ahead, m.implement_y_m());
-                        self.p.grid.sweep(a0, b0, a1, b1, &mut self.cells);
-                    }
-                    self.follower = None;
-                    self.p.record.segment_ended(n as i64, t, est.x_m, est.y_m, ct)?;
-                    self.feed(Input::SegmentDone(n))?;
-                } else {
-                    drive = (out.left_mps, out.right_mps);
-                }
+        let drive = self.follow(t, dt, &est)?;
+        self.send(t, dt, drive)
+    }
+
+    /// The tracker's setpoints while clearing; segments it finished are reported to the mission.
+    fn follow(&mut self, t: f64, dt: f64, est: &Pose) -> Result<(f64, f64), RuntimeError> {
+        if self.p.mission.state() != MissionState::Clearing || self.segment.is_none() {
+            return Ok((0.0, 0.0));
+        }
+        let out = self.p.tracker.step(
+            &TrackerInput {
+                pose: *est,
+                rotor_rpm: self.rpm,
+                depth_m: self.depth,
+            },
+            dt,
+        );
+        let truth = self.truth();
+        if let Some((n, max_ct)) = self.segment.as_mut() {
+            if let Some(Motion::Straight {
+                from,
+                to,
+                implement: true,
+                ..
+            }) = self.p.motions.get(*n)
+            {
+                *max_ct = max_ct.max(cross_track(from, to, &truth).abs());
             }
         }
+        // every motion the tracker has left behind is done
+        while let Some((n, ct)) = self.segment {
+            if self.p.tracker.motion_index() <= n {
+                break;
+            }
+            self.segment = None;
+            self.p.record.segment_ended(n as i64, t, est.x_m, est.y_m, ct)?;
+            self.feed(Input::SegmentDone(n))?;
+        }
+        self.last_cmd = out.cmd;
+        let clearing = self.p.mission.state() == MissionState::Clearing;
+        Ok(match self.segment {
+            Some((n, _)) if clearing && n == self.p.tracker.motion_index() => (out.cmd.left_mps, out.cmd.right_mps),
+            _ => (0.0, 0.0),
+        })
+    }
+
+    /// Heartbeat, drive and implement commands of this tick, then the record.
+    fn send(&mut self, t: f64, dt: f64, drive: (f64, f64)) -> Result<(), RuntimeError> {
         // Auto throughout: a pause is zero traction with the rotor as the mission wants it (Cat 2);
         // the vehicle's Paused mode would drop the implement too.
         let mode = if self.p.mission.state().is_terminal() {
@@ -431,7 +315,12 @@ impl<'a> Host<'a> {
         } else {
             HostMode::Auto
         };
-        let lowered = self.rotor_wanted && self.current_implement() == Some(true);
+        let m = self.p.m;
+        let depth = if self.rotor_wanted && self.segment.is_some() {
+            self.last_cmd.depth_m
+        } else {
+            0.0
+        };
         let can = &mut self.p.can;
         can.submit(VehicleCommand::Heartbeat { counter: 0, mode }, t);
         can.submit(
@@ -445,53 +334,13 @@ impl<'a> Host<'a> {
             VehicleCommand::Implement(ImplementCommand {
                 rotor_enable: self.rotor_wanted,
                 rotor_rpm: if self.rotor_wanted { m.rotor_rpm_target } else { 0.0 },
-                depth_m: if lowered { m.depth_target_m } else { 0.0 },
+                depth_m: depth,
             }),
             t,
         );
         self.sample_track(t);
         self.flush()?;
         self.p.t_s = t + dt;
-        Ok(())
-    }
-
-    fn sample_track(&mut self, t: f64) {
-        let truth = self.truth();
-        let (seg, implement, reverse) = match &self.follower {
-            Some((n, f, _)) => match f.motion() {
-                Motion::Straight {
-                    implement, direction, ..
-                } => (*n as i64, *implement, *direction == Direction::Reverse),
-                _ => (*n as i64, false, false),
-            },
-            None => (-1, false, false),
-        };
-        let moved = self.last_track.is_none_or(|l| {
-            (l.x_m - truth.x_m).hypot(l.y_m - truth.y_m) >= 0.25
-                || (l.yaw_rad - truth.yaw_rad).abs() >= 0.05
-                || l.segment != seg
-        });
-        if moved {
-            let q = TrackPoint {
-                seq: self.track_seq,
-                t_s: t,
-                x_m: truth.x_m,
-                y_m: truth.y_m,
-                yaw_rad: truth.yaw_rad,
-                segment: seg,
-                implement,
-                reverse,
-            };
-            self.track_seq += 1;
-            self.last_track = Some(q);
-            self.track.push(q);
-        }
-    }
-
-    pub(super) fn flush(&mut self) -> Result<(), RuntimeError> {
-        self.p.record.add_tick(&self.cells, self.p.t_s, &self.track)?;
-        self.cells.clear();
-        self.track.clear();
         Ok(())
     }
 }

@@ -152,6 +152,22 @@ impl MineField {
         self.live.iter().filter(|l| **l).count()
     }
 
+    /// Mark the live mines within `radius_m` of `(x_m, y_m)` as gone (a detonation the record
+    /// holds, replayed on resume); returns how many.
+    ///
+    /// # Units
+    /// ENU metres.
+    pub fn clear_near(&mut self, x_m: f64, y_m: f64, radius_m: f64) -> usize {
+        let mut n = 0;
+        for (i, m) in self.mines.iter().enumerate() {
+            if self.live[i] && (m.x_m - x_m).hypot(m.y_m - y_m) <= radius_m {
+                self.live[i] = false;
+                n += 1;
+            }
+        }
+        n
+    }
+
     fn in_region(&self, pts: &[Coord<f64>]) -> Vec<usize> {
         let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
         for p in pts {

@@ -170,6 +170,11 @@ impl SimVehicle {
         &self.mines
     }
 
+    /// The hidden layout, to replay a record's detonations on resume.
+    pub fn mines_mut(&mut self) -> &mut MineField {
+        &mut self.mines
+    }
+
     pub fn config(&self) -> &SimConfig {
         &self.cfg
     }

@@ -20,92 +20,14 @@
 
 pub mod config;
 pub mod interlock;
+pub mod io;
 pub mod laws;
 
-use crate::can::protocol::{DriveCommand, ImplementCommand};
-use crate::can::vehicle_model::ActuatorDemand;
 use crate::plan::{Direction, Motion, Pose};
 pub use config::{TrackError, TrackerConfig};
 pub use interlock::{Interlock, InterlockConfig};
+pub use io::{TrackCommand, TrackerDebug, TrackerInput, TrackerOutput};
 use laws::{along_polyline, along_segment, PathPoint};
-
-/// What the tracker reads each step.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct TrackerInput {
-    /// Pose of base_link, ENU.
-    pub pose: Pose,
-    /// Measured rotor speed, rpm.
-    pub rotor_rpm: f64,
-    /// Measured working depth, m.
-    pub depth_m: f64,
-}
-
-/// Setpoints for the vehicle.
-#[derive(Clone, Copy, Debug, PartialEq, Default)]
-pub struct TrackCommand {
-    pub left_mps: f64,
-    pub right_mps: f64,
-    pub rotor_enable: bool,
-    pub rotor_rpm: f64,
-    pub depth_m: f64,
-}
-
-impl TrackCommand {
-    pub fn drive(&self) -> DriveCommand {
-        DriveCommand {
-            left_mps: self.left_mps,
-            right_mps: self.right_mps,
-        }
-    }
-
-    pub fn implement(&self) -> ImplementCommand {
-        ImplementCommand {
-            rotor_enable: self.rotor_enable,
-            rotor_rpm: self.rotor_rpm,
-            depth_m: self.depth_m,
-        }
-    }
-
-    /// As the simulated machine's demand (no brake).
-    pub fn demand(&self) -> ActuatorDemand {
-        ActuatorDemand {
-            left_mps: self.left_mps,
-            right_mps: self.right_mps,
-            rotor_enable: self.rotor_enable,
-            rotor_rpm: self.rotor_rpm,
-            depth_m: self.depth_m,
-            brake: false,
-        }
-    }
-}
-
-/// What the tracker did and why.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct TrackerDebug {
-    /// Index of the motion being followed (= number of motions when finished).
-    pub motion_index: usize,
-    /// Fraction of the current motion done, 0–1.
-    pub progress: f64,
-    /// Signed distance left of the path (of the travel direction), m; on pivots, the distance
-    /// from the pivot centre.
-    pub cross_track_m: f64,
-    /// Travel heading minus path heading (pivots: target minus yaw), rad.
-    pub heading_error_rad: f64,
-    /// Speed aimed at after regulation and interlock, m/s (signed: negative reversing).
-    pub target_speed_mps: f64,
-    /// The current motion processes ground.
-    pub processing: bool,
-    pub interlock: Interlock,
-    /// All motions done; the command is a stop.
-    pub finished: bool,
-}
-
-/// `{ cmd, debug }`.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct TrackerOutput {
-    pub cmd: TrackCommand,
-    pub debug: TrackerDebug,
-}
 
 /// Follows a sequence of plan motions.
 #[derive(Clone, Debug)]
@@ -118,7 +40,16 @@ pub struct PathTracker {
     last_yaw: Option<f64>,
     curve_seg: usize,
     entry: bool,
+    /// Where along the current processing pass the (next) entry is, m from its start: 0 at the
+    /// lane's start, or a little behind where the rotor or the depth was lost mid-lane.
+    entry_from_m: f64,
+    /// The furthest along the current pass the line advanced with the implement in order, m.
+    in_order_to_m: f64,
 }
+
+/// How far behind the last point processed in order a mid-lane re-entry starts, m (one control
+/// period at clearing speed plus the grid's half cell).
+const REENTRY_BACK_M: f64 = 0.1;
 
 impl PathTracker {
     pub fn new(cfg: TrackerConfig, motions: Vec<Motion>) -> Result<Self, TrackError> {
@@ -132,6 +63,8 @@ impl PathTracker {
             last_yaw: None,
             curve_seg: 0,
             entry: true,
+            entry_from_m: 0.0,
+            in_order_to_m: 0.0,
         })
     }
 
@@ -159,6 +92,32 @@ impl PathTracker {
         self.speed_mps = 0.0;
     }
 
+    /// Continue motion `index` from where the machine stands (after a pause or a resume from
+    /// the record), from standstill: a processing pass goes on from the current position instead
+    /// of backing up to the lane's start.
+    /// A pivot counts the angle already turned from its start yaw to `pose`'s.
+    pub fn continue_at(&mut self, index: usize, pose: &Pose) {
+        if index != self.index {
+            self.restart_at(index);
+        }
+        self.entry = false;
+        self.speed_mps = 0.0;
+        if let Some(Motion::Pivot { at, delta_rad, .. }) = self.motions.get(self.index) {
+            let mut turned = crate::plan::pose::angle_diff(at.yaw_rad, pose.yaw_rad);
+            // a half turn seen from its far side reads as the other sign
+            if turned * delta_rad < 0.0 && turned.abs() > 1.0 {
+                turned += 2.0 * std::f64::consts::PI * delta_rad.signum();
+            }
+            self.pivot_turned_rad = turned;
+            self.last_yaw = Some(pose.yaw_rad);
+        }
+    }
+
+    /// The machine was stopped from outside (a pause): ramp up again from standstill.
+    pub fn stopped(&mut self) {
+        self.speed_mps = 0.0;
+    }
+
     /// Replace the remaining motions (e.g. with a gap-fill plan), from standstill.
     pub fn replace_motions(&mut self, motions: Vec<Motion>) {
         self.motions = motions;
@@ -167,6 +126,8 @@ impl PathTracker {
 
     fn reset_motion(&mut self) {
         self.entry = true;
+        self.entry_from_m = 0.0;
+        self.in_order_to_m = 0.0;
         self.pivot_turned_rad = 0.0;
         self.last_yaw = None;
         self.curve_seg = 0;
@@ -257,6 +218,15 @@ impl PathTracker {
                 let pp = along_segment(from, to, &input.pose);
                 let past_start_m = from.distance_m(to) - pp.remaining_m;
                 let lock = interlock::check(&cfg.interlock, input.rotor_rpm, input.depth_m);
+                if processing && !self.entry && lock.holds() {
+                    // The rotor or the depth was lost mid-lane: the ground since the last point
+                    // processed in order was not; re-enter a little behind it.
+                    self.entry = true;
+                    self.entry_from_m = (self.in_order_to_m - REENTRY_BACK_M).max(0.0);
+                } else if processing && !self.entry {
+                    self.in_order_to_m = self.in_order_to_m.max(past_start_m);
+                }
+                let past_start_m = past_start_m - self.entry_from_m;
                 if processing && self.entry && past_start_m > cfg.entry_tolerance_m {
                     // The line is past the lane's start without having processed it (an
                     // overshoot of the approach, or a creep while waiting): back up to the start

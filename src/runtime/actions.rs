@@ -1,0 +1,135 @@
+//! The mission's inputs in, its actions carried out: e-stop and rotor commands, segments handed
+//! to the tracker, detonations recorded and blocked off, gap fill planned from the grid.
+
+use super::run::segment_rows;
+use super::tick::{Block, Host};
+use super::RuntimeError;
+use crate::can::protocol::{EStopReason, VehicleCommand};
+use crate::mission::{Action, Input, Step};
+use crate::plan::{self, PlanConfig};
+use crate::record::RecordedDetonation;
+
+impl Host<'_> {
+    pub(super) fn feed(&mut self, input: Input) -> Result<(), RuntimeError> {
+        self.inputs.push_back(input);
+        while let Some(i) = self.inputs.pop_front() {
+            let step = self.p.mission.step(i, self.p.t_s);
+            self.apply(step)?;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, step: Step) -> Result<(), RuntimeError> {
+        let t = self.p.t_s;
+        for e in &step.events {
+            self.p.record.add_event(self.event_seq, e)?;
+            self.event_seq += 1;
+            if e.category == "transition" {
+                self.p.record.set_state(e.state, t)?;
+            }
+        }
+        for a in step.actions {
+            match a {
+                Action::StopVehicle { .. } => self.p.tracker.stopped(),
+                Action::EStop => self.p.can.submit(
+                    VehicleCommand::EStop {
+                        stop: true,
+                        reason: EStopReason::Operator,
+                    },
+                    t,
+                ),
+                Action::ReleaseEStop => self.p.can.submit(
+                    VehicleCommand::EStop {
+                        stop: false,
+                        reason: EStopReason::Operator,
+                    },
+                    t,
+                ),
+                Action::RotorOff => self.rotor_wanted = false,
+                Action::RotorOn => {
+                    self.rotor_wanted = true;
+                    self.rotor_on_since = t;
+                }
+                Action::StartSegment(n) | Action::ResumeSegment(n) => self.start_segment(n)?,
+                Action::MarkReprocess {
+                    detonation_id,
+                    x_m,
+                    y_m,
+                    heading_rad,
+                    length_m,
+                    width_m,
+                } => {
+                    let ll = self.p.field.datum.to_latlon_2d(x_m, y_m);
+                    self.p.record.add_detonation(&RecordedDetonation {
+                        id: detonation_id as i64,
+                        t_s: t,
+                        x_m,
+                        y_m,
+                        lon: ll.lon_deg,
+                        lat: ll.lat_deg,
+                        heading_rad,
+                        segment: self.segment.map(|s| s.0 as i64),
+                        block_length_m: length_m,
+                        block_width_m: width_m,
+                        acknowledged_t_s: None,
+                    })?;
+                    self.blocks.push(Block {
+                        x_m,
+                        y_m,
+                        heading_rad,
+                        length_m,
+                        width_m,
+                    });
+                }
+                Action::RequestAck { detonation_id } => {
+                    if let Some(d) = self.p.opts.ack_after_s {
+                        self.acks.push((t + d, detonation_id));
+                    }
+                }
+                Action::PlanGapFill => self.gap_fill()?,
+                Action::Finish => self.finished = true,
+            }
+        }
+        Ok(())
+    }
+
+    fn start_segment(&mut self, n: usize) -> Result<(), RuntimeError> {
+        let e = self.est_pose();
+        let kind = self.p.motions[n].kind();
+        self.p
+            .record
+            .segment_started(n as i64, kind.as_str(), self.p.t_s, e.x_m, e.y_m)?;
+        let tr = &mut self.p.tracker;
+        if std::mem::take(&mut self.continue_first) {
+            tr.continue_at(n, &e);
+        } else if tr.motion_index() != n {
+            tr.restart_at(n);
+        } else {
+            tr.stopped();
+        }
+        let keep = self.segment.filter(|s| s.0 == n).map_or(0.0, |s| s.1);
+        self.segment = Some((n, keep));
+        self.rotor_wanted = true;
+        Ok(())
+    }
+
+    fn gap_fill(&mut self) -> Result<(), RuntimeError> {
+        let cfg = PlanConfig::default();
+        let region = self.p.grid.unprocessed_hazard(cfg.gap_fill_min_m2);
+        let mut new = Vec::new();
+        if !region.0.is_empty() {
+            let strips = crate::plan::strips_of(&self.p.motions, self.p.m);
+            let processed = geo::unary_union(strips.iter());
+            let gp = plan::plan_gap_fill(self.p.field, self.p.m, &cfg, &processed, &region, self.est_pose());
+            new = gp.motions;
+        }
+        let first = self.p.motions.len();
+        self.p.record.put_plan(&segment_rows(first, &new))?;
+        let n = new.len();
+        self.p.motions.extend(new);
+        self.p.tracker.replace_motions(self.p.motions.clone());
+        self.p.tracker.restart_at(first);
+        self.inputs.push_back(Input::GapFillPlanned { segments: n });
+        Ok(())
+    }
+}
