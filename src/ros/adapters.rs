@@ -59,7 +59,7 @@ pub trait PathFollower: Send {
     /// speed (rpm) and depth (m) for the implement interlock.
     fn step(&mut self, estimate: &Estimate, rotor_rpm: f64, depth_m: f64, dt_s: f64) -> TrackerSetpoints;
     /// The machine was held still by someone else (pause, e-stop, lost estimate): continue the
-    /// current motion from standstill at the next step.
+    /// current motion from where it stands, accelerating from standstill.
     fn held(&mut self);
     /// Index of the plan motion (segment) being followed; the number of motions when finished.
     fn segment(&self) -> usize;
@@ -81,7 +81,9 @@ impl PathFollower for PathTracker {
     }
 
     fn held(&mut self) {
-        self.restart_at(self.motion_index());
+        // continue where the machine stands: restarting the motion would back a processing pass
+        // up to its start and turn a pivot's whole angle again
+        self.stopped();
     }
 
     fn segment(&self) -> usize {

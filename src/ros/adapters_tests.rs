@@ -116,7 +116,7 @@ fn tracker_drives_the_simulated_machine_along_a_lane_and_the_grid_credits_it() {
 }
 
 #[test]
-fn held_tracker_restarts_from_standstill() {
+fn held_tracker_continues_the_pass_from_standstill() {
     let s = setup();
     let mut t = path_tracker(&s, &lane_plan()).unwrap();
     let at_start = estimate(Pose::new(-3.0, 0.0, 0.0), 0.0, 0.02);
@@ -125,9 +125,16 @@ fn held_tracker_restarts_from_standstill() {
         last = t.step(&at_start, 600.0, 0.25, 0.05);
     }
     assert!(last.drive.left_mps > 0.1, "accelerated: {last:?}");
+    // paused 2 m into the pass
+    let mid = estimate(Pose::new(-1.0, 0.0, 0.0), 0.0, 0.02);
+    t.step(&mid, 600.0, 0.25, 0.05);
     t.held();
-    let first = t.step(&at_start, 600.0, 0.25, 0.05);
-    assert!(first.drive.left_mps < 0.05, "from standstill after a hold: {first:?}");
+    let first = t.step(&mid, 600.0, 0.25, 0.05);
+    assert!(
+        first.drive.left_mps >= 0.0 && first.drive.left_mps < 0.05,
+        "forward from standstill, not backing to the lane start: {first:?}"
+    );
+    assert_eq!(t.segment(), 0);
 }
 
 #[test]
