@@ -60,6 +60,33 @@ pub fn mode(mission_state: Option<&str>, estop_latched: Option<bool>) -> Mode {
     }
 }
 
+/// Whether this tracker was there when the mission started. It follows the plan from its first
+/// motion, so it drives only a mission it has seen before `clearing` (`idle`, `planned` or
+/// `ready`): restarted during a mission it would head back to the first motion across
+/// unprocessed ground, so it keeps the machine stopped until the mission is configured again.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Attendance {
+    present: bool,
+}
+
+impl Attendance {
+    /// The mode after the attendance check, for the last `mission/state`.
+    pub fn check(&mut self, mission_state: Option<&str>, mode: Mode) -> Mode {
+        if matches!(mission_state, Some("idle" | "planned" | "ready")) {
+            self.present = true;
+        }
+        if mode == Mode::Drive && !self.present {
+            Mode::Stop
+        } else {
+            mode
+        }
+    }
+
+    pub fn present(&self) -> bool {
+        self.present
+    }
+}
+
 /// An estimate older than this (ROS time) stops the machine, seconds.
 pub const ESTIMATE_MAX_AGE_S: f64 = 0.5;
 
@@ -113,6 +140,7 @@ pub async fn run_with(make_follower: FollowerFactory) -> Result<(), NodeError> {
     let segment_pub = host.publisher::<UInt32>(topic::TRACKER_SEGMENT)?;
     let mut tick = host.timer(rate::TRACKER_HZ)?;
     let clock = host.clock.clone();
+    let logger = host.logger();
     let spinner = host.spin();
     let thresholds = QualityThresholds::default();
     let mut last_step_s: Option<f64> = None;
@@ -126,16 +154,21 @@ pub async fn run_with(make_follower: FollowerFactory) -> Result<(), NodeError> {
     };
     let mut segment = 0u32;
     let mut quiet_stops = 0u32;
+    let mut attendance = Attendance::default();
+    let mut refused_logged = false;
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             r = tick.tick() => {
                 r?;
-                let mode = mode(
-                    state.borrow().as_ref().map(|s| s.data.as_str()),
-                    estop.borrow().as_ref().map(|b| b.data),
-                );
+                let mission_state = state.borrow().as_ref().map(|s| s.data.clone());
+                let wanted = mode(mission_state.as_deref(), estop.borrow().as_ref().map(|b| b.data));
+                let mode = attendance.check(mission_state.as_deref(), wanted);
+                if mode != wanted && !refused_logged {
+                    r2r::log_error!(&logger, "tracker started during a mission: not driving it (clean up and configure the mission again)");
+                    refused_logged = true;
+                }
                 let now_s = seconds(&now(&clock));
                 let estimate = fresh(odom.borrow().as_ref().and_then(|o| odometry_to_estimate(o, &thresholds)), now_s);
                 let (rpm, depth) = joints.borrow().as_ref().and_then(implement_from_joint_state).unwrap_or((0.0, 0.0));
@@ -208,6 +241,26 @@ mod tests {
         for (state, latched, want) in cases {
             assert_eq!(mode(state, latched), want, "{state:?} {latched:?}");
         }
+    }
+
+    #[test]
+    fn a_tracker_restarted_during_a_mission_does_not_drive_it() {
+        let mut late = Attendance::default();
+        assert_eq!(late.check(Some("clearing"), Mode::Drive), Mode::Stop);
+        assert_eq!(late.check(Some("paused"), Mode::Stop), Mode::Stop);
+        assert_eq!(late.check(Some("clearing"), Mode::Drive), Mode::Stop);
+        assert_eq!(late.check(Some("idle"), Mode::Silent), Mode::Silent, "cleaned up");
+        assert_eq!(late.check(Some("planned"), Mode::SpinTest), Mode::SpinTest);
+        assert_eq!(
+            late.check(Some("clearing"), Mode::Drive),
+            Mode::Drive,
+            "the next mission"
+        );
+        let mut early = Attendance::default();
+        assert_eq!(early.check(None, Mode::Stop), Mode::Stop);
+        assert!(!early.present());
+        early.check(Some("ready"), Mode::Stop);
+        assert_eq!(early.check(Some("clearing"), Mode::Drive), Mode::Drive);
     }
 
     #[test]
