@@ -4,12 +4,12 @@
 //!
 //! | lifecycle / topic | mission input |
 //! |---|---|
-//! | `configure` (the node plans first; a failure refuses it) | a fresh mission, `PlanLoaded { segments: motions }` → `planned` (the tracker runs the rotor spin test) |
+//! | `configure` (the node loads field and machine and plans first; a failure refuses it) | a fresh mission and watch, `PlanLoaded { segments: motions }` → `planned` (the tracker runs the rotor spin test) |
 //! | `activate` | `planned`: `Preflight` (refused, naming the failed checks, unless all pass) then `Start`; `paused`: `Resume`. Refused unless the mission is then `clearing` |
 //! | `deactivate` | `Pause` while clearing |
 //! | `cleanup` | a fresh mission (`idle`) |
 //! | `shutdown` | `Abort` unless finished |
-//! | timer ([`rate::MISSION_HZ`](crate::ros_interface::rate::MISSION_HZ)), `estop` | `Observe(watch.observe(..))` |
+//! | timer ([`rate::MISSION_HZ`](crate::ros_interface::rate::MISSION_HZ)), `estop` | `Observe(watch.observe(..))` (while `idle`, the e-stop only) |
 //! | `estop/reset` | `ResetEStop { still_pressed }` |
 //! | `detonation/acknowledge` (id) | `Acknowledge(id)` |
 //! | `tracker/segment` = n | `SegmentDone(k)` for every k < n |
@@ -22,7 +22,9 @@
 use super::lifecycle::{CallbackResult, TransitionKind};
 use super::mission_watch::MissionWatch;
 use crate::machine::MachineProfile;
-use crate::mission::{Action, Input, Mission, MissionState, PreflightReport, SafetyConfig, Step, TripKind};
+use crate::mission::{
+    Action, Input, Mission, MissionState, Observation, PreflightReport, SafetyConfig, Step, TripKind,
+};
 
 /// What the node logs at which level.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -125,10 +127,20 @@ impl MissionFlow {
         r
     }
 
-    /// The node planned `segments` motions (in the configure callback).
-    pub fn configure(&mut self, segments: usize, now_s: f64) -> Reaction {
+    /// The node loaded `machine` and the field and planned `segments` motions (in the configure
+    /// callback); `watch` knows that field and plan. A fresh mission; the e-stop input carries
+    /// over.
+    pub fn configure(
+        &mut self,
+        machine: MachineProfile,
+        mut watch: MissionWatch,
+        segments: usize,
+        now_s: f64,
+    ) -> Reaction {
+        watch.estop_pressed = self.watch.estop_pressed;
+        self.watch = watch;
+        self.machine = machine;
         self.mission = Mission::new(self.safety.clone(), &self.machine, 0);
-        self.watch.restart_spin_test();
         self.feed(Input::PlanLoaded { segments }, now_s)
     }
 
@@ -194,10 +206,18 @@ impl MissionFlow {
         (CallbackResult::Success, r)
     }
 
-    /// One supervisor check at `now_s` (timer, or at once after an e-stop message).
+    /// One supervisor check at `now_s` (timer, or at once after an e-stop message). Before a
+    /// mission is configured (`idle`: no field, no plan, the machine is the operator's) only the
+    /// e-stop is watched.
     pub fn observe(&mut self, now_s: f64) -> Reaction {
         let clearing_for = self.clearing_since_s.map(|t| now_s - t);
-        let o = self.watch.observe(now_s, clearing_for);
+        let mut o = self.watch.observe(now_s, clearing_for);
+        if self.state() == MissionState::Idle {
+            o = Observation {
+                estop_pressed: o.estop_pressed,
+                ..Observation::nominal()
+            };
+        }
         self.feed(Input::Observe(o), now_s)
     }
 

@@ -7,6 +7,12 @@ use crate::ros::mission_watch::Level;
 use geo::MultiPolygon;
 use TransitionKind::*;
 
+fn watch(m: &MachineProfile) -> MissionWatch {
+    let safe = MultiPolygon::new(vec![geo::Rect::new((-20.0, -20.0), (0.0, 20.0)).to_polygon()]);
+    let fence = MultiPolygon::new(vec![geo::Rect::new((-22.0, -22.0), (42.0, 22.0)).to_polygon()]);
+    MissionWatch::new(m, fence, safe, 3.0)
+}
+
 struct Rig {
     flow: MissionFlow,
     t: f64,
@@ -14,10 +20,10 @@ struct Rig {
 
 impl Rig {
     fn new() -> Self {
+        // before configure: no field known (an empty fence), as the node starts
         let m = MachineProfile::default_profile();
-        let safe = MultiPolygon::new(vec![geo::Rect::new((-20.0, -20.0), (0.0, 20.0)).to_polygon()]);
-        let fence = MultiPolygon::new(vec![geo::Rect::new((-22.0, -22.0), (42.0, 22.0)).to_polygon()]);
-        let watch = MissionWatch::new(&m, fence, safe, 3.0);
+        let empty = MultiPolygon::new(vec![]);
+        let watch = MissionWatch::new(&m, empty.clone(), empty, 3.0);
         Self {
             flow: MissionFlow::new(SafetyConfig::default(), m, watch),
             t: 0.0,
@@ -57,6 +63,11 @@ impl Rig {
         }
     }
 
+    fn configure(&mut self, segments: usize) {
+        let m = MachineProfile::default_profile();
+        self.flow.configure(m.clone(), watch(&m), segments, self.t);
+    }
+
     fn transition(&mut self, kind: TransitionKind) -> CallbackResult {
         self.flow.on_transition(kind, self.t).0
     }
@@ -73,7 +84,12 @@ fn failure(r: CallbackResult) -> String {
 fn mission_walk_through() {
     let mut r = Rig::new();
     assert_eq!(r.flow.state(), MissionState::Idle);
-    r.flow.configure(3, r.t);
+    r.run(1.0, 0.0);
+    assert!(
+        r.flow.mission().supervisor().active().is_empty(),
+        "idle: only the e-stop is watched"
+    );
+    r.configure(3);
     assert_eq!(r.flow.state(), MissionState::Planned);
     // activate before the spin test: refused, naming the check
     r.run(1.0, 0.0);
@@ -131,7 +147,7 @@ fn mission_walk_through() {
 #[test]
 fn link_loss_and_gnss_loss_pause_and_resume_by_themselves() {
     let mut r = Rig::new();
-    r.flow.configure(1, r.t);
+    r.configure(1);
     for k in 1..=60 {
         r.tick((10.0 * f64::from(k)).min(600.0));
     }

@@ -180,11 +180,6 @@ impl MissionWatch {
         self.detonation = Some((c.x, c.y, p.yaw_rad));
     }
 
-    /// Forget the last spin test (a new mission was configured).
-    pub fn restart_spin_test(&mut self) {
-        self.spin = SpinTest::default();
-    }
-
     fn fresh<T: Copy>(v: Option<(T, f64)>, now_s: f64, max_age_s: f64) -> Option<T> {
         v.filter(|(_, t)| now_s - t <= max_age_s).map(|(x, _)| x)
     }

@@ -83,13 +83,9 @@ fn walk(nmea_heading: bool) -> Outcome {
     let mut follower = path_tracker(&s, &plan).unwrap();
     let mut grid = processed_grid(&s, 0.1).unwrap();
     let safety = SafetyConfig::default();
-    let watch = MissionWatch::new(
-        m,
-        geofence(&s.field, m, &plan.motions),
-        s.field.safe.clone(),
-        safety.sigma_k,
-    );
-    let mut flow = MissionFlow::new(safety, m.clone(), watch);
+    let sigma_k = safety.sigma_k;
+    let empty = MultiPolygon::new(vec![]);
+    let mut flow = MissionFlow::new(safety, m.clone(), MissionWatch::new(m, empty.clone(), empty, sigma_k));
     let (tv, th, mapping) = (
         TwistVariance {
             speed_m2ps2: 1e-5,
@@ -197,7 +193,8 @@ fn walk(nmea_heading: bool) -> Outcome {
         }
         // the operator: configure at 12 s, activate at 30 s (after the spin test)
         if n == 1200 {
-            flow.configure(plan.motions.len(), now);
+            let watch = MissionWatch::new(m, geofence(&s.field, m, &plan.motions), s.field.safe.clone(), sigma_k);
+            flow.configure(m.clone(), watch, plan.motions.len(), now);
         }
         if n == 3000 {
             let (r, notes) = flow.on_transition(TransitionKind::Activate, now);

@@ -21,7 +21,10 @@ use r2r::sensor_msgs::msg::JointState;
 use r2r::std_msgs::msg::{Bool, Float64, String as RosString, UInt32};
 use r2r::QosProfile;
 
+use geo::MultiPolygon;
+
 use crate::localize::QualityThresholds;
+use crate::machine::MachineProfile;
 use crate::mission::SafetyConfig;
 use crate::plan;
 use crate::ros::can_msgs::{implement_from_joint_state, watched_levels};
@@ -50,7 +53,6 @@ pub async fn run() -> Result<(), NodeError> {
         .validate()
         .map_err(|e| NodeError::Failed(format!("parameters 'safety.*': {e}")))?;
     let param_map = host.params.clone();
-    let setup = Setup::from_params(&param_map)?;
 
     let srv = QosProfile::services_default();
     let mut change = host
@@ -87,19 +89,14 @@ pub async fn run() -> Result<(), NodeError> {
     let spinner = host.spin();
     let now_s = || seconds(&now(&clock));
 
-    // the fence of the plan from the parameters (the same plan configure makes: parameters
-    // changed at run time take effect on restart)
-    let first_plan = plan::plan(&setup.field, &setup.machine, &setup.plan_config).ok();
-    let fence = |motions: &[plan::Motion]| geofence(&setup.field, &setup.machine, motions);
-    let watch = MissionWatch::new(
-        &setup.machine,
-        fence(first_plan.as_ref().map_or(&[][..], |p| &p.motions)),
-        setup.field.safe.clone(),
-        safety.sigma_k,
-    );
+    // no field or machine until configure loads them: while idle only the e-stop is watched
+    let empty = MultiPolygon::new(vec![]);
+    let idle_machine = MachineProfile::default_profile();
+    let watch = MissionWatch::new(&idle_machine, empty.clone(), empty, safety.sigma_k);
     let mut life = Lifecycle::new();
-    let mut flow = MissionFlow::new(safety.clone(), setup.machine.clone(), watch);
+    let mut flow = MissionFlow::new(safety.clone(), idle_machine, watch);
     let thresholds = QualityThresholds::default();
+    let sigma_k = safety.sigma_k;
     let mut progress = 0.0;
 
     let log = |r: &Reaction| {
@@ -118,11 +115,12 @@ pub async fn run() -> Result<(), NodeError> {
         let mut notes = Reaction::default();
         let r = life.change(id, label, |kind| {
             if kind == TransitionKind::Configure {
-                let planned = Setup::from_params(&param_map)
-                    .map_err(|e| e.to_string())
-                    .and_then(|s| plan::plan(&s.field, &s.machine, &s.plan_config).map_err(|e| e.to_string()));
+                let planned = Setup::from_params(&param_map).map_err(|e| e.to_string()).and_then(|s| {
+                    let p = plan::plan(&s.field, &s.machine, &s.plan_config).map_err(|e| e.to_string())?;
+                    Ok((s, p))
+                });
                 match planned {
-                    Ok(p) => {
+                    Ok((s, p)) => {
                         r2r::log_info!(
                             &logger,
                             "planned: {:?}, {} segments, {:.2} % expected processed",
@@ -130,7 +128,9 @@ pub async fn run() -> Result<(), NodeError> {
                             p.motions.len(),
                             p.processed_fraction * 100.0
                         );
-                        notes = flow.configure(p.motions.len(), t);
+                        let fence = geofence(&s.field, &s.machine, &p.motions);
+                        let watch = MissionWatch::new(&s.machine, fence, s.field.safe.clone(), sigma_k);
+                        notes = flow.configure(s.machine, watch, p.motions.len(), t);
                         return CallbackResult::Success;
                     }
                     Err(e) => return CallbackResult::Failure(e),
