@@ -153,13 +153,18 @@ pub async fn run() -> Result<(), NodeError> {
             }
         }
     };
+    // both topics are latched: published when they change
+    let published = std::cell::Cell::new(None);
     let publish_state = |flow: &MissionFlow| -> Result<(), NodeError> {
-        state_pub.publish(&RosString {
-            data: flow.state().as_str().to_string(),
-        })?;
-        estop_pub.publish(&Bool {
-            data: flow.estop_latched(),
-        })?;
+        let now = Some((flow.state(), flow.estop_latched()));
+        if published.replace(now) != now {
+            state_pub.publish(&RosString {
+                data: flow.state().as_str().to_string(),
+            })?;
+            estop_pub.publish(&Bool {
+                data: flow.estop_latched(),
+            })?;
+        }
         Ok(())
     };
     // log, deactivate when asked (and active), republish
