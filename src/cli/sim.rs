@@ -28,7 +28,7 @@ pub struct SimArgs {
     /// Continue the mission recorded in DIR (field and machine come from its record unless given).
     #[arg(long, value_name = "DIR")]
     pub resume: Option<PathBuf>,
-    /// Faults: gnss-outage@T+D, link-loss@T+D, rotor-stall@T[+D], estop@T[+D], kill@T (simulated seconds).
+    /// Faults: gnss-outage@T+D, link-loss@T+D, rotor-stall@T[+D], estop@T[+D], shock@T, kill@T (simulated seconds).
     #[arg(long, value_name = "FAULT")]
     pub inject: Vec<Injection>,
     /// A scenario file: one fault per line as for --inject, `#` comments.

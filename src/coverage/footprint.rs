@@ -8,7 +8,7 @@
 //! Plans with no margin against tracking error (strips whose edge is the hazard's edge)
 //! show centimetre intrusions at tolerance 0.
 
-use super::{ProcessedGrid, PROCESSED, SAFE};
+use super::{ProcessedGrid, PROCESSED, REPROCESS, SAFE};
 use crate::machine::MachineProfile;
 use crate::plan::pose::Body;
 use crate::plan::Pose;
@@ -84,7 +84,7 @@ impl FootprintCheck {
             &[fp.as_slice()],
             &mut |row: usize, a: usize, b: usize| {
                 for c in a..b {
-                    if cells[row * f.nx + c] & (SAFE | PROCESSED) == 0 {
+                    if cells[row * f.nx + c] & (SAFE | PROCESSED | REPROCESS) == 0 {
                         inside_count += 1;
                         if inside_bad.is_empty() {
                             inside_bad.push(f.centre(c, row));

@@ -17,6 +17,7 @@ pub mod config;
 pub mod export;
 pub mod footprint;
 pub mod raster;
+pub mod reprocess;
 
 use crate::machine::MachineProfile;
 use crate::plan::pose::Body;
@@ -86,6 +87,9 @@ pub(crate) const HAZARD: u8 = 1;
 pub(crate) const SAFE: u8 = 2;
 pub(crate) const PROCESSED: u8 = 4;
 pub(crate) const SWEPT_UNCREDITED: u8 = 8;
+/// Processed once, to be processed again (a detonation's block): the machine may stand on it,
+/// but it does not count as processed until a pass credits it again.
+pub(crate) const REPROCESS: u8 = 16;
 
 /// Largest grid accepted (a 1 GB-class allocation is refused).
 pub const MAX_CELLS: usize = 200_000_000;
@@ -293,6 +297,9 @@ impl ProcessedGrid {
             for (col, c) in cells[row * nx + a..row * nx + b].iter_mut().enumerate() {
                 if *c & PROCESSED == 0 && *c & flag == 0 {
                     *c |= flag;
+                    if flag == PROCESSED {
+                        *c &= !REPROCESS;
+                    }
                     changed += 1;
                     if flag == PROCESSED {
                         if *c & HAZARD != 0 {
@@ -320,7 +327,7 @@ impl ProcessedGrid {
         if *c & PROCESSED != 0 {
             return false;
         }
-        *c |= PROCESSED;
+        *c = (*c | PROCESSED) & !REPROCESS;
         if *c & HAZARD != 0 {
             self.processed_hazard_cells += 1;
         }
@@ -333,7 +340,7 @@ impl ProcessedGrid {
     pub fn covered(&self, p: Coord<f64>) -> bool {
         self.frame
             .cell_of(p)
-            .is_some_and(|(c, r)| self.cells[r * self.frame.nx + c] & (SAFE | PROCESSED) != 0)
+            .is_some_and(|(c, r)| self.cells[r * self.frame.nx + c] & (SAFE | PROCESSED | REPROCESS) != 0)
             || geo::Contains::contains(&self.safe, &geo::Point::from(p))
     }
 
@@ -351,7 +358,7 @@ impl ProcessedGrid {
         self.frame.spans(&refs, |row, a, b| {
             for c in &mut cells[row * nx + a..row * nx + b] {
                 if *c & PROCESSED == 0 {
-                    *c |= PROCESSED;
+                    *c = (*c | PROCESSED) & !REPROCESS;
                     if *c & HAZARD != 0 {
                         n += 1;
                     }

@@ -244,3 +244,40 @@ fn strike_band_at_starts_and_stops_and_missed_ground_after_a_rotor_loss() {
     assert!(!again.credit_cell(-1, 0) && !again.credit_cell(0, i64::MAX));
     assert!(again.processed_hazard_m2() > 0.0 && again.residual_m2() < again.hazard_m2());
 }
+
+/// A detonation block loses its credit but stays ground to stand on; a new pass credits it
+/// again and the progress comes back.
+#[test]
+fn reprocess_block_is_unprocessed_but_standable_until_credited_again() {
+    let m = MachineProfile::default_profile();
+    let mut g = grid();
+    let x_line = m.implement_x_m();
+    sweep(&mut g, 2.0 - x_line, 20.0 - x_line, 10.0, 0.01, |_| {});
+    let before = g.processed_hazard_m2();
+    let area = reprocess::block(12.0, 10.0, 0.0, 5.0, 1.9);
+    let (c0, r0, c1, r1) = g.cell_range(&area);
+    assert!(c1 - c0 >= 49 && r1 - r0 >= 18, "{c0} {r0} {c1} {r1}");
+    // only cells chosen by the predicate: here the western half
+    let f = *g.frame();
+    let n = g.mark_reprocess(&area, |c, r| f.centre(c as usize, r as usize).x < 12.0);
+    assert!((n as f64 * 0.01 - 2.5 * 1.9).abs() < 0.3, "{n}");
+    let n2 = g.mark_reprocess(&area, |_, _| true);
+    assert!((g.reprocess_m2() - 5.0 * 1.9).abs() < 0.4, "{} {n2}", g.reprocess_m2());
+    assert!((before - g.processed_hazard_m2() - g.reprocess_m2()).abs() < 1e-9);
+    assert!(!g.is_processed(Coord { x: 12.0, y: 10.0 }));
+    assert!(g.covered(Coord { x: 12.0, y: 10.0 }), "still ground to stand on");
+    // the footprint over the block is allowed
+    let fc = FootprintCheck::new(&m);
+    assert!(fc.check(&g, &Pose::new(12.0, 10.0, 0.0)).ok);
+    assert!(g.unprocessed_hazard(0.0).contains(&Point::new(12.0, 10.0)));
+    // a second pass over it credits it again
+    let mut new = Vec::new();
+    g.break_sweep();
+    let mut x = 8.0 - x_line;
+    while x <= 16.0 - x_line {
+        g.update_collect(&sample(x, 10.0, 0.0), Some(&mut new));
+        x += 0.01;
+    }
+    assert!(g.reprocess_m2() < 1e-9 && (g.processed_hazard_m2() - before).abs() < 0.05);
+    assert!(new.len() as f64 * 0.01 >= 5.0 * 1.9 - 0.3, "{}", new.len());
+}

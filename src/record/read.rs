@@ -123,6 +123,28 @@ impl Record {
         })
     }
 
+    /// Processed cells with columns `ix0..=ix1` and rows `iy0..=iy1`, with the time of their
+    /// latest pass, s.
+    pub fn cell_times_in(
+        &self,
+        ix: (i64, i64),
+        iy: (i64, i64),
+    ) -> Result<std::collections::HashMap<(i64, i64), f64>, RecordError> {
+        let e = |x| self.err(x);
+        let mut st = self
+            .conn
+            .prepare("SELECT ix, iy, t_s FROM processed_cell WHERE ix BETWEEN ?1 AND ?2 AND iy BETWEEN ?3 AND ?4")
+            .map_err(e)?;
+        let rows = st
+            .query_map(params![ix.0, ix.1, iy.0, iy.1], |r| {
+                Ok(((r.get(0)?, r.get(1)?), r.get(2)?))
+            })
+            .map_err(e)?
+            .collect::<Result<_, _>>()
+            .map_err(e)?;
+        Ok(rows)
+    }
+
     /// All detonations, by id.
     pub fn detonations(&self) -> Result<Vec<RecordedDetonation>, RecordError> {
         let e = |x| self.err(x);

@@ -260,7 +260,11 @@ impl Record {
         let tx = self.conn.transaction().map_err(|e| err_at(p, e))?;
         {
             let mut st = tx
-                .prepare_cached("INSERT OR IGNORE INTO processed_cell (ix, iy, t_s) VALUES (?1, ?2, ?3)")
+                // a cell processed again (a detonation's block) keeps the time of its latest pass
+                .prepare_cached(
+                    "INSERT INTO processed_cell (ix, iy, t_s) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (ix, iy) DO UPDATE SET t_s = excluded.t_s",
+                )
                 .map_err(|e| err_at(p, e))?;
             for &(ix, iy) in cells {
                 st.execute(params![ix, iy, t_s]).map_err(|e| err_at(p, e))?;

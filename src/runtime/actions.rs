@@ -5,9 +5,14 @@ use super::run::segment_rows;
 use super::tick::{Block, Host};
 use super::RuntimeError;
 use crate::can::protocol::{EStopReason, VehicleCommand};
+use crate::coverage::reprocess::reprocess_area;
 use crate::mission::{Action, Input, Step};
 use crate::plan::{self, PlanConfig};
 use crate::record::RecordedDetonation;
+use geo::{Area, BooleanOps};
+
+/// How far behind a detonation block the re-processing pass re-enters, m.
+const REPROCESS_BACK_M: f64 = 0.2;
 
 impl Host<'_> {
     pub(super) fn feed(&mut self, input: Input) -> Result<(), RuntimeError> {
@@ -80,6 +85,11 @@ impl Host<'_> {
                         length_m,
                         width_m,
                     });
+                    // the block is processed again: from a little behind it, straight away
+                    // where the pass allows, by the gap fill at the end otherwise
+                    let area = reprocess_area(x_m, y_m, heading_rad, length_m, width_m, self.p.m.lane_overlap_m);
+                    self.p.grid.mark_reprocess(&area, |_, _| true);
+                    self.p.tracker.reenter_behind(length_m / 2.0 + REPROCESS_BACK_M);
                 }
                 Action::RequestAck { detonation_id } => {
                     if let Some(d) = self.p.opts.ack_after_s {
@@ -118,9 +128,18 @@ impl Host<'_> {
         let region = self.p.grid.unprocessed_hazard(cfg.gap_fill_min_m2);
         let mut new = Vec::new();
         if !region.0.is_empty() {
+            // the strips the plan processed, less what the grid says is still to do (missed
+            // ground, blocks to re-process, pieces too small to plan for)
             let strips = crate::plan::strips_of(&self.p.motions, self.p.m);
-            let processed = geo::unary_union(strips.iter());
+            let processed = geo::unary_union(strips.iter()).difference(&self.p.grid.unprocessed_hazard(0.0));
             let gp = plan::plan_gap_fill(self.p.field, self.p.m, &cfg, &processed, &region, self.est_pose());
+            tracing::info!(
+                "gap fill: {:.1} m² left in {} piece(s) → {} motion(s), {:.1} m² unreachable",
+                region.unsigned_area(),
+                region.0.len(),
+                gp.motions.len(),
+                gp.residual_m2
+            );
             new = gp.motions;
         }
         let first = self.p.motions.len();

@@ -98,6 +98,7 @@ impl Host<'_> {
             state: self.p.mission.state(),
             processed_fraction: self.p.grid.progress(),
             residual_m2: self.p.grid.residual_m2(),
+            reprocess_pending_m2: self.p.grid.reprocess_m2(),
             hazard_m2: self.p.grid.hazard_m2(),
             footprint_violations: r.count_events("check", Some("footprint-violation")).unwrap_or(-1) as u32,
             detonations: r.detonations().map(|d| d.len() as u32).unwrap_or(0),

@@ -1,5 +1,6 @@
 //! Fault injection for `demine sim --inject`: `gnss-outage@T+D`, `link-loss@T+D`,
-//! `rotor-stall@T[+D]`, `estop@T[+D]` (operator resets after D, default 20 s), `kill@T`.
+//! `rotor-stall@T[+D]`, `estop@T[+D]` (operator resets after D, default 20 s), `shock@T` (an
+//! unmapped item goes off under the rotor), `kill@T`.
 //! Times are simulated seconds from the start of clearing.
 
 use std::str::FromStr;
@@ -23,6 +24,10 @@ pub enum Injection {
         at_s: f64,
         reset_after_s: f64,
     },
+    /// An unmapped item goes off under the rotor (a detonation at a chosen time).
+    Shock {
+        at_s: f64,
+    },
     /// The process kills itself with SIGKILL (tests of resume).
     Kill {
         at_s: f64,
@@ -36,6 +41,7 @@ impl Injection {
             | Injection::LinkLoss { at_s, .. }
             | Injection::RotorStall { at_s, .. }
             | Injection::EStop { at_s, .. }
+            | Injection::Shock { at_s }
             | Injection::Kill { at_s } => at_s,
         }
     }
@@ -47,6 +53,7 @@ impl Injection {
             Injection::EStop { at_s, reset_after_s } => (at_s, reset_after_s),
             Injection::RotorStall { at_s, duration_s } => (at_s, duration_s),
             Injection::Kill { at_s } => (at_s, f64::INFINITY),
+            Injection::Shock { at_s } => (at_s, 0.0),
         };
         t_s >= a && t_s < a + d
     }
@@ -92,9 +99,10 @@ impl FromStr for Injection {
                 reset_after_s: d.unwrap_or(20.0),
             },
             "kill" => Injection::Kill { at_s: t },
+            "shock" => Injection::Shock { at_s: t },
             _ => {
                 return Err(format!(
-                    "{name:?}: unknown fault (gnss-outage, link-loss, rotor-stall, estop, kill)"
+                    "{name:?}: unknown fault (gnss-outage, link-loss, rotor-stall, estop, shock, kill)"
                 ))
             }
         })
@@ -137,6 +145,7 @@ mod tests {
                 },
             ),
             ("kill@100", Injection::Kill { at_s: 100.0 }),
+            ("shock@42.5", Injection::Shock { at_s: 42.5 }),
         ];
         for (s, want) in ok {
             assert_eq!(s.parse::<Injection>().unwrap(), want, "{s}");

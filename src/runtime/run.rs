@@ -87,6 +87,8 @@ pub struct SimSummary {
     pub state: MissionState,
     pub processed_fraction: f64,
     pub residual_m2: f64,
+    /// Of the residual, detonation blocks still waiting to be processed again, m².
+    pub reprocess_pending_m2: f64,
     pub hazard_m2: f64,
     pub footprint_violations: u32,
     pub detonations: u32,
@@ -169,6 +171,7 @@ fn scenario(opts: &SimOptions, t0_s: f64) -> Scenario {
             let kind = match *i {
                 Injection::GnssOutage { duration_s, .. } => FaultKind::GnssOutage { duration_s },
                 Injection::RotorStall { duration_s, .. } => FaultKind::RotorStall { duration_s },
+                Injection::Shock { .. } => FaultKind::Shock { peak_g: 40.0 },
                 _ => return None,
             };
             Some(Fault {
@@ -227,6 +230,20 @@ pub fn run(opts: &SimOptions, progress: &mut dyn FnMut(&Progress)) -> Result<Sim
             .ok_or_else(|| RuntimeError::Invalid("record: a plan segment does not decode".into()))?;
         for &(col, row) in &rp.cells {
             grid.credit_cell(col, row);
+        }
+        // blocks still to re-process: their cells last processed before the detonation
+        for d in &rp.detonations {
+            let area = crate::coverage::reprocess::reprocess_area(
+                d.x_m,
+                d.y_m,
+                d.heading_rad,
+                d.block_length_m,
+                d.block_width_m,
+                m.lane_overlap_m,
+            );
+            let (c0, r0, c1, r1) = grid.cell_range(&area);
+            let times = record.cell_times_in((c0, c1), (r0, r1))?;
+            grid.mark_reprocess(&area, |c, r| times.get(&(c, r)).is_some_and(|t| *t <= d.t_s));
         }
         let track = record.track()?;
         let start = track

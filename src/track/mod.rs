@@ -113,6 +113,22 @@ impl PathTracker {
         }
     }
 
+    /// Process again the last `back_m` of the current pass (a detonation's block): back up that
+    /// far behind the furthest point processed in order, then re-enter as at a lane start. No
+    /// effect outside a processing pass.
+    pub fn reenter_behind(&mut self, back_m: f64) {
+        if !matches!(
+            self.motions.get(self.index),
+            Some(Motion::Straight { implement: true, .. })
+        ) {
+            return;
+        }
+        let from = (self.in_order_to_m - back_m).max(0.0);
+        self.entry_from_m = if self.entry { self.entry_from_m.min(from) } else { from };
+        self.entry = true;
+        self.speed_mps = 0.0;
+    }
+
     /// The machine was stopped from outside (a pause): ramp up again from standstill.
     pub fn stopped(&mut self) {
         self.speed_mps = 0.0;
@@ -223,6 +239,7 @@ impl PathTracker {
                     // processed in order was not; re-enter a little behind it.
                     self.entry = true;
                     self.entry_from_m = (self.in_order_to_m - REENTRY_BACK_M).max(0.0);
+                    self.speed_mps = 0.0;
                 } else if processing && !self.entry {
                     self.in_order_to_m = self.in_order_to_m.max(past_start_m);
                 }

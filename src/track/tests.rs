@@ -196,3 +196,78 @@ fn empty_plan_is_finished_and_stopped() {
     );
     assert!(o.debug.finished && o.cmd.left_mps == 0.0 && !o.cmd.rotor_enable);
 }
+
+/// Kinematic loop without the simulator: the pose follows the commanded track speeds exactly.
+/// Steps until `until` holds; returns the smallest x reached on the way.
+fn run_until(
+    tr: &mut PathTracker,
+    p: &mut Pose,
+    rotor_rpm: f64,
+    mut until: impl FnMut(&Pose, &TrackerOutput) -> bool,
+) -> f64 {
+    let m = MachineProfile::default_profile();
+    let dt = 0.1;
+    let mut min_x = p.x_m;
+    for _ in 0..20_000 {
+        let input = TrackerInput {
+            pose: *p,
+            rotor_rpm,
+            depth_m: m.depth_target_m,
+        };
+        let out = tr.step(&input, dt);
+        if out.debug.interlock == Interlock::BackingToLaneStart {
+            assert_eq!(out.cmd.depth_m, 0.0, "tool lifted while backing");
+        }
+        if until(p, &out) {
+            return min_x;
+        }
+        let v = 0.5 * (out.cmd.left_mps + out.cmd.right_mps);
+        let w = (out.cmd.right_mps - out.cmd.left_mps) / m.track_gauge_m;
+        p.x_m += v * p.yaw_rad.cos() * dt;
+        p.y_m += v * p.yaw_rad.sin() * dt;
+        p.yaw_rad += w * dt;
+        min_x = min_x.min(p.x_m);
+    }
+    panic!("never reached: {p:?}");
+}
+
+/// The rotor drops out mid-lane: the tracker stops, backs up behind the last point processed
+/// in order with the tool lifted, waits for the rotor, then processes forward again. A
+/// detonation block asks for the same from further back.
+#[test]
+fn mid_lane_loss_and_detonation_block_back_up_and_process_again() {
+    let m = MachineProfile::default_profile();
+    let lane = Motion::Straight {
+        from: Pose::new(0.0, 0.0, 0.0),
+        to: Pose::new(30.0, 0.0, 0.0),
+        direction: Direction::Forward,
+        implement: true,
+        kind: PathKind::Lane,
+    };
+    let mut tr = PathTracker::new(TrackerConfig::for_machine(&m), vec![lane]).unwrap();
+    let mut p = Pose::new(0.0, 0.0, 0.0);
+    let on = m.rotor_rpm_target;
+    run_until(&mut tr, &mut p, on, |p, _| p.x_m >= 10.0);
+    let lost_at = p.x_m;
+    // the rotor is lost: no more forward command from the next step on
+    let mut v = f64::NAN;
+    run_until(&mut tr, &mut p, 0.0, |_, o| {
+        v = 0.5 * (o.cmd.left_mps + o.cmd.right_mps);
+        true
+    });
+    assert!(v <= 0.0, "{v}");
+    // back again: it re-enters 0.1 m behind where it last processed in order, then goes on
+    let back = run_until(&mut tr, &mut p, on, |p, _| p.x_m > lost_at + 0.5);
+    assert!(
+        back <= lost_at - 0.05 && back >= lost_at - 0.3,
+        "backed to {back} from {lost_at}"
+    );
+    // a detonation at 20.5 m: 2.7 m of the pass is processed again
+    run_until(&mut tr, &mut p, on, |p, _| p.x_m >= 20.5);
+    tr.reenter_behind(2.7);
+    let back = run_until(&mut tr, &mut p, on, |p, o| {
+        o.debug.interlock != Interlock::BackingToLaneStart && p.x_m > 21.0
+    });
+    assert!((back - (20.5 - 2.7)).abs() < 0.3, "backed to {back}");
+    assert!(tr.motion_index() == 0 && !tr.is_finished());
+}
