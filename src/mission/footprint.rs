@@ -10,6 +10,23 @@ use crate::machine::MachineProfile;
 use crate::plan::pose::Pose;
 use geo::{Contains, Coord, MultiPolygon, Point, Polygon};
 
+/// How far the geofence reaches beyond the ground a mission may use, m.
+pub const GEOFENCE_MARGIN_M: f64 = 2.0;
+
+/// The geofence of a mission: hazard ∪ safe ground ∪ the strips the plan processes (access
+/// corridors run outside both), grown by [`GEOFENCE_MARGIN_M`], obstacles cut out. ENU metres.
+pub fn geofence(field: &crate::field::Field, m: &MachineProfile, motions: &[crate::plan::Motion]) -> MultiPolygon<f64> {
+    use geo::{BooleanOps, Buffer};
+    let strips = crate::plan::strips_of(motions, m);
+    let strips = geo::unary_union(strips.iter());
+    field
+        .hazard
+        .union(&field.safe)
+        .union(&strips)
+        .buffer(GEOFENCE_MARGIN_M)
+        .difference(&field.obstacles())
+}
+
 /// Where the machine may stand: safe ground or ground processed so far.
 pub trait GroundQuery {
     /// The point (ENU metres) is on safe or processed ground.

@@ -259,16 +259,18 @@ impl SafetySupervisor {
             self.trip(&mut out, TripKind::EStop, now_s, "e-stop pressed".into());
         }
         let trusted = o.gnss_ok && o.sigma_h_m <= cfg.sigma_degraded_m;
-        if o.footprint_uncovered_m2 > cfg.footprint_tolerance_m2 && trusted {
+        // areas are sums of sample areas: exactly the tolerance must not trip on rounding
+        let tol = cfg.footprint_tolerance_m2 + 1e-9;
+        if o.footprint_uncovered_m2 > tol && trusted {
             let d = format!("{:.3} m² of footprint on unprocessed ground", o.footprint_uncovered_m2);
             self.trip(&mut out, TripKind::FootprintViolation, now_s, d);
-        } else if o.footprint_uncovered_m2 > cfg.footprint_tolerance_m2 {
+        } else if o.footprint_uncovered_m2 > tol {
             let d = format!(
                 "{:.3} m² of footprint on unprocessed ground at an untrusted position (σ {:.3} m)",
                 o.footprint_uncovered_m2, o.sigma_h_m
             );
             self.trip(&mut out, TripKind::FootprintUncertain, now_s, d);
-        } else if o.footprint_uncovered_inflated_m2 > cfg.footprint_tolerance_m2 {
+        } else if o.footprint_uncovered_inflated_m2 > tol {
             let d = format!(
                 "{:.3} m² of footprint ± {}σ (σ {:.3} m) not proven processed",
                 o.footprint_uncovered_inflated_m2, cfg.sigma_k, o.sigma_h_m
@@ -341,7 +343,7 @@ impl SafetySupervisor {
         let gnss_good = self.good_since[0].is_some_and(|s| now_s - s >= cfg.gnss_recover_s);
         let link_good = self.good_since[1].is_some_and(|s| now_s - s >= cfg.link_recover_s);
         let rpm_ok = o.rotor_rpm >= self.rotor_rpm_min;
-        let fp_ok = o.footprint_uncovered_inflated_m2 <= cfg.footprint_tolerance_m2;
+        let fp_ok = o.footprint_uncovered_inflated_m2 <= cfg.footprint_tolerance_m2 + 1e-9;
         let fence_ok = !o.outside_geofence_inflated;
         self.clear_where(&mut out, |t| match t.kind {
             TripKind::GnssDegraded => gnss_good,

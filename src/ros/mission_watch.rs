@@ -11,16 +11,16 @@
 //! | footprint and geofence | [`FootprintMonitor`] at the estimate against the safe area and the processed cells of `coverage/grid`; without a grid younger than [`GRID_MAX_AGE_S`] only the safe area counts and what is not covered is reported as *uncertain* (a Cat 2 hold), never as a violation |
 //! | `detonation` | a `detonation/shock` since the last check, placed at the processing line's centre at the estimate |
 
-use geo::{BooleanOps, Buffer, Contains, Coord, MultiPolygon, Point};
+use geo::{Contains, Coord, MultiPolygon, Point};
 
 use super::grid_msgs::{CellState, GridSnapshot};
-use crate::field::Field;
+
 use crate::localize::Estimate;
 use crate::machine::MachineProfile;
 use crate::mission::footprint::FootprintCheck;
 use crate::mission::preflight::{GnssQuality, PreflightInputs, MAX_SPIN_UP_S};
 use crate::mission::{FootprintMonitor, GroundQuery, Observation};
-use crate::plan::{Motion, Pose};
+use crate::plan::Pose;
 
 /// Oldest estimate trusted, seconds.
 pub const ESTIMATE_MAX_AGE_S: f64 = 0.5;
@@ -29,21 +29,8 @@ pub const DIAGNOSTICS_MAX_AGE_S: f64 = 3.0;
 /// Oldest processed-area grid used for the footprint rule (published at 1 Hz), seconds.
 pub const GRID_MAX_AGE_S: f64 = 3.0;
 
-/// Margin of the geofence around the field and the plan's strips, metres.
-pub const GEOFENCE_MARGIN_M: f64 = 2.0;
-
-/// Where the machine may be: hazard, safe area and every strip the plan processes, grown by
-/// [`GEOFENCE_MARGIN_M`], less the obstacles (the in-process runtime's fence).
-pub fn geofence(field: &Field, m: &MachineProfile, motions: &[Motion]) -> MultiPolygon<f64> {
-    let strips = crate::plan::strips_of(motions, m);
-    let strips = geo::unary_union(strips.iter());
-    field
-        .hazard
-        .union(&field.safe)
-        .union(&strips)
-        .buffer(GEOFENCE_MARGIN_M)
-        .difference(&field.obstacles())
-}
+/// The same geofence as the in-process runtime's.
+pub use crate::mission::footprint::{geofence, GEOFENCE_MARGIN_M};
 
 /// Health levels of `diagnostic_msgs/DiagnosticStatus` the watch distinguishes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

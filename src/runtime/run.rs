@@ -9,14 +9,14 @@ use crate::can::ecu::EcuConfig;
 use crate::can::protocol::HostMode;
 use crate::can::schedule::ScheduleConfig;
 use crate::coverage::{CoverageConfig, FootprintCheck, ProcessedGrid};
-use crate::field::{self, Field, FieldOptions};
+use crate::field::{self, FieldOptions};
 use crate::machine::MachineProfile;
 use crate::mission::{FootprintMonitor, Input, Mission, MissionState, SafetyConfig};
 use crate::plan::{self, Motion, PlanConfig, Pose};
 use crate::record::{Durability, MissionRow, Record, RecordedSegment};
 use crate::sim::{Fault, FaultKind, Scenario, SimConfig, SimVehicle};
 use crate::track::{PathTracker, TrackerConfig};
-use geo::{Area, BooleanOps, Buffer, MultiPolygon};
+use geo::Area;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -144,19 +144,6 @@ pub fn segment_rows(first: usize, motions: &[Motion]) -> Vec<RecordedSegment> {
         .enumerate()
         .map(|(i, m)| segment_row(first + i, m))
         .collect()
-}
-
-/// Geofence: hazard ∪ safe ∪ the strips the plan processes (access corridors run outside
-/// both), grown by 2 m, obstacles cut out.
-fn geofence(field: &Field, m: &MachineProfile, motions: &[Motion]) -> MultiPolygon<f64> {
-    let strips = crate::plan::strips_of(motions, m);
-    let strips = geo::unary_union(strips.iter());
-    field
-        .hazard
-        .union(&field.safe)
-        .union(&strips)
-        .buffer(2.0)
-        .difference(&field.obstacles())
 }
 
 /// The simulated machine's scenario: the seed, the hidden mines (anti-personnel mostly, one
@@ -300,7 +287,7 @@ pub fn run(opts: &SimOptions, progress: &mut dyn FnMut(&Progress)) -> Result<Sim
         ..ScheduleConfig::default()
     };
     let can = CanLoop::new(vehicle, EcuConfig::default(), schedule).map_err(RuntimeError::io("pty"))?;
-    let fence = geofence(&field, m, &motions);
+    let fence = crate::mission::footprint::geofence(&field, m, &motions);
     let monitor = FootprintMonitor::new(m, fence, opts.safety.sigma_k, 0.1);
     let mut host = Host::new(
         Parts {
