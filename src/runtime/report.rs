@@ -96,7 +96,7 @@ pub fn svg(h: &Host, s: &SimSummary, track: &[TrackPoint]) -> String {
     );
     let _ = writeln!(
         o,
-        r##"<path d="{}" fill="#c0392b" fill-rule="evenodd"/>"##,
+        r##"<path d="{}" fill="#e6007e" fill-rule="evenodd"/>"##,
         v.polys(&h.p.grid.missed_strips(0.0))
     );
     // planned processing passes
@@ -199,7 +199,7 @@ pub fn svg(h: &Host, s: &SimSummary, track: &[TrackPoint]) -> String {
         ("#7f7f7f", "obstacle / no-go"),
         ("#5dade2", "processed (credited cells)"),
         ("#ff8c00", "residual (not processed): manual teams"),
-        ("#c0392b", "missed: passed over below standard"),
+        ("#e6007e", "missed: passed over below standard"),
         ("#1b4f72", "planned processing passes"),
         ("#111111", "path driven"),
         ("#e74c3c", "detonation"),
