@@ -462,3 +462,20 @@ fn a_seed_gives_the_same_mission() {
     assert!(a.2 == b.2, "same processed cells");
     assert!(a.3 == b.3, "same path");
 }
+
+/// Soft and wet ground (more slip) on a gentle slope: the tracker and the estimator keep the
+/// lanes and the footprint rule; the mission completes.
+#[test]
+fn missions_complete_on_soft_and_wet_ground_on_a_gentle_slope() {
+    use demine::sim::Soil;
+    for (soil, downhill_deg) in [(Soil::Soft, 100.0f64), (Soil::WetClay, 30.0)] {
+        let dir = tempfile::tempdir().unwrap();
+        let s = sim("tests/data/sim_road.geojson", dir.path(), |o| {
+            o.soil = soil;
+            o.slope_deg = 3.0;
+            o.downhill_rad = (90.0 - downhill_deg).to_radians();
+            o.mines_per_ha = 40.0;
+        });
+        assert_clean_completion(&format!("{soil:?}"), &s, dir.path());
+    }
+}

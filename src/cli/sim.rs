@@ -44,6 +44,15 @@ pub struct SimArgs {
     /// injected GNSS faults still apply.
     #[arg(long)]
     pub quiet_gnss: bool,
+    /// Ground under the tracks: firm (3 % slip), soft (8 %) or wet-clay (15 %).
+    #[arg(long, default_value = "firm")]
+    pub soil: String,
+    /// Ground slope in degrees (0–20) …
+    #[arg(long, default_value_t = 0.0)]
+    pub slope_deg: f64,
+    /// … falling towards this direction, degrees clockwise from north.
+    #[arg(long, default_value_t = 0.0)]
+    pub downhill_deg: f64,
 }
 
 fn bar() -> ProgressBar {
@@ -96,6 +105,18 @@ pub fn run(a: SimArgs) -> anyhow::Result<()> {
                 .with_context(|| format!("--ack {s:?}: expected seconds ≥ 0 or `never`"))?,
         ),
     };
+    let soil = match a.soil.as_str() {
+        "firm" => demine::sim::Soil::Firm,
+        "soft" => demine::sim::Soil::Soft,
+        "wet-clay" => demine::sim::Soil::WetClay,
+        s => anyhow::bail!("--soil {s:?}: expected firm, soft or wet-clay"),
+    };
+    if !(a.slope_deg.is_finite() && (0.0..=20.0).contains(&a.slope_deg)) {
+        anyhow::bail!("--slope-deg {}: expected 0 to 20 degrees", a.slope_deg);
+    }
+    if !a.downhill_deg.is_finite() {
+        anyhow::bail!("--downhill-deg {}: expected a bearing in degrees", a.downhill_deg);
+    }
     let mut safety = SafetyConfig::default();
     if ack_after_s.is_none() {
         safety.ack_policy = demine::mission::AckPolicy::Never;
@@ -111,6 +132,10 @@ pub fn run(a: SimArgs) -> anyhow::Result<()> {
         ack_after_s,
         mines_per_ha: a.mines_per_ha,
         gnss_episodes: !a.quiet_gnss,
+        soil,
+        slope_deg: a.slope_deg,
+        // bearing clockwise from north → ENU angle counter-clockwise from east
+        downhill_rad: (90.0 - a.downhill_deg).to_radians(),
         ..SimOptions::new(field, out.clone())
     };
     let pb = bar();

@@ -14,7 +14,7 @@ use crate::machine::MachineProfile;
 use crate::mission::{FootprintMonitor, Input, Mission, MissionState, SafetyConfig};
 use crate::plan::{self, Motion, PlanConfig, Pose};
 use crate::record::{Durability, MissionRow, Record, RecordedSegment};
-use crate::sim::{Fault, FaultKind, Scenario, SimConfig, SimVehicle};
+use crate::sim::{Fault, FaultKind, Scenario, SimConfig, SimVehicle, Soil};
 use crate::track::{PathTracker, TrackerConfig};
 use geo::Area;
 use serde::Serialize;
@@ -43,6 +43,11 @@ pub struct SimOptions {
     /// Random RTK float episodes and multipath bursts in the receiver (the simulator's
     /// defaults); off: RTK fixed throughout except for injected faults.
     pub gnss_episodes: bool,
+    /// Ground under the tracks.
+    pub soil: Soil,
+    /// Ground slope, degrees (0–20), and the downhill direction, radians CCW from east.
+    pub slope_deg: f64,
+    pub downhill_rad: f64,
     /// Control period, s.
     pub dt_s: f64,
     /// Give up (aborted) after this much simulated time, s.
@@ -64,6 +69,9 @@ impl SimOptions {
             ack_after_s: Some(10.0),
             mines_per_ha: 4.0,
             gnss_episodes: true,
+            soil: Soil::Firm,
+            slope_deg: 0.0,
+            downhill_rad: 0.0,
             dt_s: 0.1,
             max_sim_s: 7.0 * 24.0 * 3600.0,
         }
@@ -182,6 +190,9 @@ fn scenario(opts: &SimOptions, t0_s: f64) -> Scenario {
         ap_mines_per_ha: opts.mines_per_ha,
         at_mines_per_ha: opts.mines_per_ha / 40.0,
         faults,
+        soil: opts.soil,
+        slope_deg: opts.slope_deg,
+        slope_downhill_rad: opts.downhill_rad,
         ..base
     }
 }
