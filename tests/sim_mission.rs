@@ -251,13 +251,30 @@ fn a_detonation_block_out_of_reach_is_reprocessed_by_the_gap_fill_even_across_a_
         .unwrap();
     use std::os::unix::process::ExitStatusExt;
     assert_eq!(out.status.signal(), Some(9), "{}", String::from_utf8_lossy(&out.stderr));
+    // the resumed world is the recorded one, whatever --seed says
     let out = std::process::Command::new(bin)
         .args(common)
+        .args(["--seed", "99", "--resume"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("--seed 99 ignored"), "{err}");
+    // another machine cannot take over a recorded mission
+    let tiller = field("machines/large_tiller.yaml");
+    let other = std::process::Command::new(bin)
+        .args(["sim", "--machine"])
+        .arg(&tiller)
         .arg("--resume")
         .arg(dir.path())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let e = String::from_utf8_lossy(&other.stderr);
+    assert!(
+        !other.status.success() && e.contains("resume it with that profile"),
+        "{e}"
+    );
     let b: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("summary.json")).unwrap()).unwrap();
     assert_eq!(b["state"], "completed", "{b}");

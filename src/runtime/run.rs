@@ -213,6 +213,39 @@ pub fn run(opts: &SimOptions, progress: &mut dyn FnMut(&Progress)) -> Result<Sim
         )));
     }
     let mut record = Record::open(&record_path, Durability::Normal)?;
+    // a resumed mission keeps its world and its machine
+    let resumed_opts;
+    let opts = match record.mission()? {
+        Some(row) if opts.resume => {
+            if row.machine_name != m.name {
+                return Err(RuntimeError::Invalid(format!(
+                    "{}: the mission was started with machine {:?}, not {:?}: resume it with that profile",
+                    record_path.display(),
+                    row.machine_name,
+                    m.name
+                )));
+            }
+            if row.seed != opts.seed {
+                tracing::warn!(
+                    "--seed {} ignored: the recorded mission's world was seeded {}",
+                    opts.seed,
+                    row.seed
+                );
+            }
+            resumed_opts = SimOptions {
+                seed: row.seed,
+                ..opts.clone()
+            };
+            &resumed_opts
+        }
+        None if opts.resume => {
+            return Err(RuntimeError::Invalid(format!(
+                "{}: no mission recorded to resume",
+                record_path.display()
+            )))
+        }
+        _ => opts,
+    };
     let cov = CoverageConfig::for_machine(m);
     let cell_m = cov.cell_m;
     let mut grid = ProcessedGrid::new(cov, m, &field.hazard, &field.safe)
