@@ -80,6 +80,15 @@ pub struct MachineProfile {
     pub max_decel_mps2: f64,
     /// Clearance kept between the processed strip and obstacles (holes in the hazard), metres.
     pub obstacle_clearance_m: f64,
+    /// How far behind base_link the machine turns about when it pivots (counter-rotating
+    /// tracks), metres: the instantaneous centre of rotation sits off the track centre with the
+    /// machine's weight distribution. Measured by a pivot on the spot; default 0.05.
+    #[serde(default = "default_pivot_centre_behind_m")]
+    pub pivot_centre_behind_m: f64,
+}
+
+fn default_pivot_centre_behind_m() -> f64 {
+    0.05
 }
 
 fn invalid(path: &str, field: &'static str, value: impl std::fmt::Debug, why: impl Into<String>) -> MachineError {
@@ -144,6 +153,7 @@ impl MachineProfile {
         pos("max_accel_mps2", self.max_accel_mps2, 0.01, 10.0)?;
         pos("max_decel_mps2", self.max_decel_mps2, 0.01, 10.0)?;
         pos("obstacle_clearance_m", self.obstacle_clearance_m, 0.0, 10.0)?;
+        pos("pivot_centre_behind_m", self.pivot_centre_behind_m, -1.0, 1.0)?;
 
         if self.footprint_m.len() < 3 {
             return Err(invalid(

@@ -54,7 +54,7 @@ impl VehicleParams {
             brake_decel_mps2: 2.0,
             lag_s: 0.15,
             icr_spread: 0.7,
-            icr_x_m: 0.05,
+            icr_x_m: m.pivot_centre_behind_m,
             turn_slip_per_mps: 0.05,
             slip_sigma: 0.02,
             slip_tau_s: 5.0,

@@ -38,6 +38,10 @@ pub struct TrackerConfig {
     pub pivot_rate_rps: f64,
     /// Gain of the pivot-centre hold, 1/s (speed along the heading per metre of offset). Default 0.5.
     pub pivot_hold_gain: f64,
+    /// The machine pivots about a point this far behind base_link (the profile's
+    /// `pivot_centre_behind_m`), m: the pivot holds that point on the planned pivot centre, so
+    /// base_link ends the pivot on the planned line, not off to the side.
+    pub pivot_centre_behind_m: f64,
     /// Pivot angular acceleration for the braking curve, rad/s². Default 0.3.
     pub pivot_accel_rps2: f64,
     /// A pivot is done within this angle, rad. Default 0.004 (0.23°).
@@ -79,6 +83,7 @@ impl TrackerConfig {
             max_yaw_rate_rps: 0.3,
             pivot_rate_rps: m.pivot_rate_rps,
             pivot_hold_gain: 0.5,
+            pivot_centre_behind_m: m.pivot_centre_behind_m,
             pivot_accel_rps2: 0.3,
             pivot_tolerance_rad: 0.004,
             arrive_tolerance_m: 0.02,
@@ -114,6 +119,7 @@ impl TrackerConfig {
         c("max_yaw_rate_rps", self.max_yaw_rate_rps, 0.01, 3.0)?;
         c("pivot_rate_rps", self.pivot_rate_rps, 0.01, 3.0)?;
         c("pivot_hold_gain", self.pivot_hold_gain, 0.0, 10.0)?;
+        c("pivot_centre_behind_m", self.pivot_centre_behind_m, -1.0, 1.0)?;
         c("pivot_accel_rps2", self.pivot_accel_rps2, 0.01, 10.0)?;
         c("pivot_tolerance_rad", self.pivot_tolerance_rad, 1e-4, 0.1)?;
         c("arrive_tolerance_m", self.arrive_tolerance_m, 1e-3, 1.0)?;

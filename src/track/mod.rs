@@ -220,10 +220,14 @@ impl PathTracker {
                 let w = laws::pivot_rate(rem, cfg.pivot_rate_rps, cfg.pivot_accel_rps2);
                 self.speed_mps = 0.0;
                 let progress = (self.pivot_turned_rad / delta_rad).clamp(0.0, 1.0);
-                // Hold the pivot centre: correct the offset along the current heading (the
-                // lateral part becomes longitudinal as the machine turns).
+                // Hold the point the machine turns about on the pivot centre: correct its offset
+                // along the current heading (the lateral part becomes longitudinal as the
+                // machine turns). Turning about a point behind base_link, base_link would end
+                // the pivot 2·d·sin(Δθ/2) off to the side; held this way it ends d ahead, on the
+                // next motion's line.
                 let h = input.pose.heading();
-                let along = (at.x_m - input.pose.x_m) * h.x + (at.y_m - input.pose.y_m) * h.y;
+                let d = cfg.pivot_centre_behind_m;
+                let along = (at.x_m - input.pose.x_m) * h.x + (at.y_m - input.pose.y_m) * h.y + d;
                 let v = (cfg.pivot_hold_gain * along).clamp(-cfg.min_speed_mps, cfg.min_speed_mps);
                 let off = at.distance_m(&input.pose);
                 (v, w, (progress, off, rem, v, Interlock::Clear))

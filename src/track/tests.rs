@@ -271,3 +271,52 @@ fn mid_lane_loss_and_detonation_block_back_up_and_process_again() {
     assert!((back - (20.5 - 2.7)).abs() < 0.3, "backed to {back}");
     assert!(tr.motion_index() == 0 && !tr.is_finished());
 }
+
+/// A pivot on the simulated machine, which turns about a point 5 cm behind base_link: held on
+/// that point, base_link ends on the line of the next motion; holding base_link itself (the
+/// old behaviour) leaves it 2·d·sin(Δθ/2) ≈ 9 cm off to the side.
+#[test]
+fn pivot_about_the_machines_turning_point_ends_on_the_next_line() {
+    let m = MachineProfile::default_profile();
+    let at = Pose::new(10.0, 0.0, 0.0);
+    let delta = 2.35;
+    let lateral_after = |behind_m: f64| {
+        let mut cfg = SimConfig::new(&m, Scenario::quiet(4));
+        cfg.sensors = false;
+        let mut sim = SimVehicle::new(cfg, &m, &field(), at).unwrap();
+        let pivot = Motion::Pivot {
+            at,
+            delta_rad: delta,
+            kind: PathKind::Turn,
+        };
+        let tc = TrackerConfig {
+            pivot_centre_behind_m: behind_m,
+            ..TrackerConfig::for_machine(&m)
+        };
+        let mut tr = PathTracker::new(tc, vec![pivot]).unwrap();
+        for _ in 0..4000 {
+            let imp = *sim.implement();
+            let out = tr.step(
+                &TrackerInput {
+                    pose: sim.truth().pose,
+                    rotor_rpm: imp.rotor_rpm,
+                    depth_m: imp.processing_depth_m,
+                },
+                0.05,
+            );
+            if out.debug.finished && sim.truth().ground_speed_mps.abs() < 1e-3 {
+                break;
+            }
+            sim.step(&out.cmd.demand(), 0.05);
+        }
+        let p = sim.truth().pose;
+        assert!(tr.is_finished(), "{p:?}");
+        // distance of base_link from the line through the pivot centre along the new heading
+        let (s, c) = (at.yaw_rad + delta).sin_cos();
+        (-(p.x_m - at.x_m) * s + (p.y_m - at.y_m) * c).abs()
+    };
+    let held = lateral_after(m.pivot_centre_behind_m);
+    let naive = lateral_after(0.0);
+    assert!(held < 0.015, "held on the turning point: {held} m off the line");
+    assert!(naive > 0.05, "holding base_link: {naive} m off the line");
+}
