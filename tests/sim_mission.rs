@@ -105,6 +105,8 @@ fn missions_complete_on_several_fields() {
         "examples/fields/strip.geojson",
         "tests/data/sim_small.geojson",
         "tests/data/sim_road.geojson",
+        // an obstacle, safe ground on one side only: boustrophedon cells, transits, gap passes
+        "tests/data/sim_obstacle.geojson",
     ] {
         let dir = tempfile::tempdir().unwrap();
         let s = sim(f, dir.path(), |_| {});

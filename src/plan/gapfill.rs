@@ -6,7 +6,7 @@ use super::execute::Pass;
 use super::lanes::{band_pieces, LaneFrame};
 use super::motion::PathKind;
 use crate::machine::MachineProfile;
-use geo::{Area, Coord, CoordsIter, MinimumRotatedRect, MultiPolygon};
+use geo::{Area, Buffer, Coord, CoordsIter, MinimumRotatedRect, MultiPolygon};
 
 /// Gap passes over every piece of `region` of at least `min_m2`. `across` turns the lanes 90°
 /// from each piece's long axis (a second round tries the other way).
@@ -35,7 +35,10 @@ pub fn passes(
             angle += std::f64::consts::FRAC_PI_2;
         }
         let f = LaneFrame::new(angle);
-        let one = MultiPolygon::new(vec![piece.clone()]);
+        // grown by half the lane overlap: a gap pass overlaps the strips beside it as lanes
+        // overlap each other, instead of abutting them (a seam the real machine's tracking
+        // error opens)
+        let one = MultiPolygon::new(vec![piece.clone()]).buffer(0.5 * m.lane_overlap_m);
         for p in band_pieces(
             &f.polygons_to_lane(&one),
             &f.polygons_to_lane(forbidden),
