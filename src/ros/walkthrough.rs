@@ -4,10 +4,11 @@
 //! its `run` (sim, localizer, coverage, tracker, mission); the operator drives the alignment run,
 //! configures, waits for the spin test and activates.
 //!
-//! With the receiver's dual-antenna heading (NMEA on `gnss_port`, the real machine's launch) the
-//! mission completes without a safety trip. From NavSatFix alone (the simulation launches) the
-//! yaw estimate is not good enough for the footprint rule and the supervisor stops the mission;
-//! the second test keeps that limit visible.
+//! As `sim_builtin.launch.py` wires it, the localizer gets the simulated receiver's fixes on
+//! `gps/fix` (NavSatFix) and its dual-antenna heading on `gps/heading` (QuaternionStamped), both
+//! through the nodes' conversions, and the mission completes without a safety trip. From
+//! NavSatFix alone (`heading_source: none`) the yaw estimate is not good enough for the footprint
+//! rule and the supervisor stops the mission; the second test keeps that limit visible.
 use crate::field::{Field, SafeSource};
 use crate::geodesy::{Datum, LatLon};
 use crate::localize::{Localizer, LocalizerConfig, QualityThresholds};
@@ -22,6 +23,7 @@ use crate::ros::drive_msgs::{
 use crate::ros::estimate_msgs::{localization_diagnostics, odometry_to_estimate};
 use crate::ros::gnss_msgs::{navsat_to_fix, NavSatMapping};
 use crate::ros::grid_msgs::{grid_from_occupancy, occupancy_grid};
+use crate::ros::heading_msgs::msg_to_heading;
 use crate::ros::lifecycle::{CallbackResult, TransitionKind};
 use crate::ros::mission_flow::{MissionFlow, Note};
 use crate::ros::mission_watch::{geofence, MissionWatch};
@@ -60,10 +62,10 @@ struct Outcome {
     sim_s: f64,
 }
 
-/// The walk-through with the localizer fed by NavSatFix only (`nmea_heading` false: the
-/// simulation launches) or also by the receiver's dual-antenna heading (true: NMEA on
-/// `gnss_port`, the real machine's launch).
-fn walk(nmea_heading: bool) -> Outcome {
+/// The walk-through with the localizer fed by NavSatFix only (`gps_heading` false:
+/// `heading_source: none`) or also by the sim node's `gps/heading` (true: the localizer's
+/// default, as `sim_builtin.launch.py` runs it).
+fn walk(gps_heading: bool) -> Outcome {
     let s = setup();
     let m = &s.machine;
     let plan = crate::plan::plan(&s.field, m, &s.plan_config).unwrap();
@@ -122,9 +124,9 @@ fn walk(nmea_heading: bool) -> Outcome {
         for f in &msgs.fixes {
             loc.push_fix(&navsat_to_fix(f, &mapping).unwrap());
         }
-        if nmea_heading {
-            for h in &st.headings {
-                loc.push_heading(*h);
+        if gps_heading {
+            for h in &msgs.headings {
+                loc.push_heading(msg_to_heading(h).unwrap());
             }
         }
         for i in &msgs.imu {
@@ -218,8 +220,9 @@ fn walk(nmea_heading: bool) -> Outcome {
     }
 }
 
+/// `sim_builtin.launch.py`: NavSatFix and `gps/heading` from the sim node.
 #[test]
-fn from_launch_to_a_completed_mission() {
+fn builtin_sim_launch_completes_a_mission() {
     let o = walk(true);
     assert_eq!(o.state, MissionState::Completed, "after {} s: {:?}", o.sim_s, o.trips);
     assert!(o.trips.is_empty(), "no safety trip: {:?}", o.trips);
@@ -231,11 +234,11 @@ fn from_launch_to_a_completed_mission() {
     );
 }
 
-/// Known limit, kept visible: from NavSatFix alone (no heading) the estimate's yaw is off by
-/// about 2° at clearing speed, which the 2.9 m lever arm of the processing line turns into
-/// ~0.1 m at the lane edges: more than the planner's margin. The supervisor must catch it (an
-/// uncertain footprint stops the machine first) rather than the mission completing on a wrong
-/// record.
+/// Known limit, kept visible (`heading_source: none`, or a receiver without a second antenna):
+/// from NavSatFix alone the estimate's yaw is off by about 2° at clearing speed, which the 2.9 m
+/// lever arm of the processing line turns into ~0.1 m at the lane edges: more than the planner's
+/// margin. The supervisor must catch it (an uncertain footprint stops the machine first) rather
+/// than the mission completing on a wrong record.
 #[test]
 fn navsat_only_localization_is_stopped_by_the_supervisor() {
     let o = walk(false);
