@@ -371,5 +371,8 @@ mod tests {
             assert!(a.direction == Direction::Publish || a.rate_hz.is_none());
         }
         assert!(spec("planner", Direction::Publish, topic::PLAN_PATH).is_some());
+        for (t, _) in NOT_BRIDGED {
+            assert!(spec("sim", Direction::Publish, t).is_some(), "NOT_BRIDGED: {t}");
+        }
     }
 }
