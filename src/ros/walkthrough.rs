@@ -62,6 +62,8 @@ struct Outcome {
     processed: f64,
     planned: f64,
     sim_s: f64,
+    /// Headings the estimator used and rejected.
+    headings: (u64, u64),
 }
 
 /// The walk-through with the localizer's heading from `source`: the sim node's `gps/heading`
@@ -226,6 +228,7 @@ fn walk(source: HeadingSource) -> Outcome {
         processed: grid.progress(),
         planned: plan.processed_fraction,
         sim_s: n as f64 * step,
+        headings: (loc.stats().headings_used, loc.stats().headings_rejected),
     }
 }
 
@@ -233,6 +236,11 @@ fn walk(source: HeadingSource) -> Outcome {
 #[test]
 fn builtin_sim_launch_completes_a_mission() {
     let o = walk(HeadingSource::GpsHeading);
+    let (used, rejected) = o.headings;
+    assert!(
+        used > 1000 && rejected * 100 < used,
+        "headings used {used}, rejected {rejected}"
+    );
     assert_eq!(o.state, MissionState::Completed, "after {} s: {:?}", o.sim_s, o.trips);
     assert!(o.trips.is_empty(), "no safety trip: {:?}", o.trips);
     assert!(
@@ -248,6 +256,11 @@ fn builtin_sim_launch_completes_a_mission() {
 #[test]
 fn gazebo_launch_wiring_with_imu_orientation_completes_a_mission() {
     let o = walk(HeadingSource::ImuOrientation);
+    let (used, rejected) = o.headings;
+    assert!(
+        used > 5000 && rejected * 100 < used,
+        "headings used {used}, rejected {rejected}"
+    );
     assert_eq!(o.state, MissionState::Completed, "after {} s: {:?}", o.sim_s, o.trips);
     assert!(o.trips.is_empty(), "no safety trip: {:?}", o.trips);
     assert!(
@@ -266,6 +279,7 @@ fn gazebo_launch_wiring_with_imu_orientation_completes_a_mission() {
 #[test]
 fn navsat_only_localization_is_stopped_by_the_supervisor() {
     let o = walk(HeadingSource::None);
+    assert_eq!(o.headings, (0, 0));
     assert_ne!(o.state, MissionState::Completed, "{:?}", o.trips);
     let first = o.trips.first().expect("a trip");
     assert!(first.contains("footprint-uncertain"), "{first}");
