@@ -42,8 +42,12 @@ def generate_launch_description():
         DeclareLaunchArgument('rviz', default_value='true'),
         DeclareLaunchArgument('gnss_port', default_value='',
                               description='NMEA serial device read by the localizer (empty: gps/fix)'),
+        DeclareLaunchArgument('heading_source', default_value='gps_heading',
+                              description='gps_heading (gps/heading), imu_orientation (Gazebo: the '
+                                          'ENU-referenced imu/data orientation) or none'),
         demine_node('planner'),
-        demine_node('localizer', {'nmea_port': LaunchConfiguration('gnss_port')}),
+        demine_node('localizer', {'nmea_port': LaunchConfiguration('gnss_port'),
+                                  'heading_source': LaunchConfiguration('heading_source')}),
         demine_node('tracker'),
         demine_node('mission'),
         demine_node('coverage'),

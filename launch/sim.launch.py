@@ -6,6 +6,10 @@ Starts gz sim with sim/minefield.sdf (its spherical_coordinates are the example 
 spawns the machine from the URDF (gazebo:=true adds DiffDrive, joint controllers, NavSat and
 IMU), bridges the topics of sim/bridge.yaml and runs the demine nodes on simulated time. The
 spawn pose (x, y, yaw in map) must stand on safe ground of the field.
+
+gz NavSat has no heading, so the localizer takes its heading from the yaw of the IMU orientation
+(heading_source:=imu_orientation; the URDF's IMU reports it against ENU). That yaw is Gazebo's
+truth without noise, weighted like a dual-antenna heading: a stand-in for the real receiver's HDT.
 """
 
 from launch import LaunchDescription
@@ -46,5 +50,6 @@ def generate_launch_description():
             PythonLaunchDescriptionSource(PathJoinSubstitution([FindPackageShare('demine'), 'launch', 'nodes.launch.py'])),
             launch_arguments={'field': LaunchConfiguration('field'), 'machine': LaunchConfiguration('machine'),
                               'params_file': LaunchConfiguration('params_file'), 'use_sim_time': 'true',
-                              'gazebo': 'true', 'rviz': LaunchConfiguration('rviz')}.items()),
+                              'gazebo': 'true', 'heading_source': 'imu_orientation',
+                              'rviz': LaunchConfiguration('rviz')}.items()),
     ])

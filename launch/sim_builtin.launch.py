@@ -3,8 +3,9 @@
     ros2 launch demine sim_builtin.launch.py [field:=...] [machine:=...] [rviz:=false]
 
 The sim node is the /clock source (it runs on the wall clock at real_time_factor, so it does not
-use sim time itself); every other node runs on simulated time. The machine starts at the plan's
-first pose.
+use sim time itself); every other node runs on simulated time. The machine starts behind the
+plan's first pose (room for the alignment run). The simulated receiver's dual-antenna heading
+reaches the localizer on gps/heading (heading_source: gps_heading, the default).
 """
 
 from launch import LaunchDescription

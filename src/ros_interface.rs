@@ -82,6 +82,8 @@ pub mod topic {
     pub const PLAN_PATH: &str = "plan/path";
     pub const PLAN_MARKERS: &str = "plan/markers";
     pub const GNSS_FIX: &str = "gps/fix";
+    /// Dual-antenna heading: REP-103 yaw (counter-clockwise from east) of the antenna baseline.
+    pub const GNSS_HEADING: &str = "gps/heading";
     pub const IMU: &str = "imu/data";
     pub const WHEEL_ODOMETRY: &str = "odometry/wheel";
     pub const FILTERED_ODOMETRY: &str = "odometry/filtered";
@@ -110,6 +112,7 @@ pub mod msg_type {
     pub const PATH: &str = "nav_msgs/msg/Path";
     pub const MARKER_ARRAY: &str = "visualization_msgs/msg/MarkerArray";
     pub const NAV_SAT_FIX: &str = "sensor_msgs/msg/NavSatFix";
+    pub const QUATERNION_STAMPED: &str = "geometry_msgs/msg/QuaternionStamped";
     pub const IMU: &str = "sensor_msgs/msg/Imu";
     pub const ODOMETRY: &str = "nav_msgs/msg/Odometry";
     pub const TF_MESSAGE: &str = "tf2_msgs/msg/TFMessage";
@@ -142,7 +145,7 @@ pub mod rate {
     pub const COVERAGE_GRID_HZ: f64 = 1.0;
     /// Built-in simulator: physics step and clock.
     pub const SIM_CLOCK_HZ: f64 = 100.0;
-    /// Built-in simulator GNSS fixes.
+    /// Built-in simulator GNSS fixes and dual-antenna headings.
     pub const SIM_GNSS_HZ: f64 = 10.0;
     /// Built-in simulator IMU.
     pub const SIM_IMU_HZ: f64 = 50.0;
@@ -191,6 +194,7 @@ pub const TOPICS: &[TopicSpec] = &[
     row("planner", P, topic::PLAN_MARKERS, msg_type::MARKER_ARRAY, Qos::Latched, frame::MAP, None),
     // localizer
     row("localizer", S, topic::GNSS_FIX, msg_type::NAV_SAT_FIX, Qos::SensorData, frame::GNSS, None),
+    row("localizer", S, topic::GNSS_HEADING, msg_type::QUATERNION_STAMPED, Qos::SensorData, frame::GNSS, None),
     row("localizer", S, topic::IMU, msg_type::IMU, Qos::SensorData, frame::IMU, None),
     row("localizer", S, topic::WHEEL_ODOMETRY, msg_type::ODOMETRY, Qos::SensorData, frame::ODOM, None),
     row("localizer", P, topic::FILTERED_ODOMETRY, msg_type::ODOMETRY, Qos::Reliable, frame::MAP, Some(rate::LOCALIZER_HZ)),
@@ -236,16 +240,28 @@ pub const TOPICS: &[TopicSpec] = &[
     row("coverage", P, topic::COVERAGE_GRID, msg_type::OCCUPANCY_GRID, Qos::Latched, frame::MAP, Some(rate::COVERAGE_GRID_HZ)),
     row("coverage", P, topic::COVERAGE_PROGRESS, msg_type::FLOAT64, Qos::Reliable, frame::NONE, Some(rate::COVERAGE_GRID_HZ)),
     row("coverage", P, topic::COVERAGE_MARKERS, msg_type::MARKER_ARRAY, Qos::Latched, frame::MAP, None),
-    // sim: exactly what the Gazebo bridge publishes (plus detonations, which Gazebo does not model)
+    // sim: exactly what the Gazebo bridge publishes, plus what Gazebo does not model (NOT_BRIDGED)
     row("sim", S, topic::CMD_VEL, msg_type::TWIST, Qos::Reliable, frame::NONE, None),
     row("sim", S, topic::ROTOR_CMD, msg_type::FLOAT64, Qos::Reliable, frame::NONE, None),
     row("sim", S, topic::DEPTH_CMD, msg_type::FLOAT64, Qos::Reliable, frame::NONE, None),
     row("sim", P, topic::CLOCK, msg_type::CLOCK, Qos::Reliable, frame::NONE, Some(rate::SIM_CLOCK_HZ)),
     row("sim", P, topic::GNSS_FIX, msg_type::NAV_SAT_FIX, Qos::SensorData, frame::GNSS, Some(rate::SIM_GNSS_HZ)),
+    row("sim", P, topic::GNSS_HEADING, msg_type::QUATERNION_STAMPED, Qos::SensorData, frame::GNSS, Some(rate::SIM_GNSS_HZ)),
     row("sim", P, topic::IMU, msg_type::IMU, Qos::SensorData, frame::IMU, Some(rate::SIM_IMU_HZ)),
     row("sim", P, topic::WHEEL_ODOMETRY, msg_type::ODOMETRY, Qos::SensorData, frame::ODOM, Some(rate::SIM_ODOMETRY_HZ)),
     row("sim", P, topic::JOINT_STATES, msg_type::JOINT_STATE, Qos::Reliable, frame::BASE_LINK, Some(rate::SIM_ODOMETRY_HZ)),
     row("sim", P, topic::DETONATION, msg_type::ACCEL_STAMPED, Qos::Reliable, frame::BASE_LINK, None),
+];
+
+/// Topics of the sim node that the Gazebo bridge does not carry, with what stands in for them in
+/// `sim.launch.py`.
+pub const NOT_BRIDGED: &[(&str, &str)] = &[
+    (topic::DETONATION, "Gazebo models no mines"),
+    (
+        topic::GNSS_HEADING,
+        "gz NavSat has no heading: the localizer takes the yaw of the ENU-referenced IMU orientation \
+         on imu/data (heading_source: imu_orientation)",
+    ),
 ];
 
 /// Topics published outside demine's nodes: by the ROS tools the launch files start, and by the
@@ -355,5 +371,8 @@ mod tests {
             assert!(a.direction == Direction::Publish || a.rate_hz.is_none());
         }
         assert!(spec("planner", Direction::Publish, topic::PLAN_PATH).is_some());
+        for (t, _) in NOT_BRIDGED {
+            assert!(spec("sim", Direction::Publish, t).is_some(), "NOT_BRIDGED: {t}");
+        }
     }
 }

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use demine::machine::MachineProfile;
-use demine::ros_interface::{normalize, Direction, Qos, EXTERNAL_TOPICS, NODES, TOPICS};
+use demine::ros_interface::{normalize, topic, Direction, Qos, EXTERNAL_TOPICS, NODES, NOT_BRIDGED, TOPICS};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -141,12 +141,49 @@ fn bridge_yaml_maps_exactly_what_the_sim_node_does() {
         assert!(users > 0 || by_external, "nobody uses bridged {}", e.ros_topic_name);
         bridged.insert(normalize(&e.ros_topic_name).to_string());
     }
-    // every sim topic except detonations (Gazebo has no mines) is bridged
+    // every sim topic is bridged, except what Gazebo does not model (each with its stand-in)
     for t in TOPICS.iter().filter(|t| t.node == "sim") {
+        let exempt = NOT_BRIDGED.iter().any(|(n, _)| *n == t.topic);
         assert!(
-            bridged.contains(normalize(t.topic)) || t.topic == demine::ros_interface::topic::DETONATION,
-            "sim topic {} not bridged",
-            t.topic
+            bridged.contains(normalize(t.topic)) != exempt,
+            "sim topic {}: bridged {}, listed in NOT_BRIDGED {exempt}",
+            t.topic,
+            bridged.contains(normalize(t.topic))
+        );
+    }
+}
+
+/// gz NavSat has no heading: in Gazebo the localizer takes the yaw of the IMU orientation. That
+/// needs the IMU to report orientation against ENU (gz's default is the spawn orientation), the
+/// Gazebo launch to select `imu_orientation`, and the built-in simulator's launch to keep the
+/// default (`gps_heading`, published by the sim node).
+#[test]
+fn gazebo_heading_comes_from_the_enu_referenced_imu() {
+    let xacro = read("urdf/demine.gazebo.xacro");
+    let imu = &xacro[xacro.find("<sensor name=\"imu\" type=\"imu\">").expect("gz IMU sensor")..];
+    let imu = &imu[..imu.find("</sensor>").expect("</sensor>")];
+    let imu: String = imu.split_whitespace().collect();
+    let enu = "<orientation_reference_frame><localization>ENU</localization>";
+    assert!(imu.contains(enu), "the gz IMU reports orientation against ENU");
+    let nodes = read("launch/nodes.launch.py");
+    assert!(nodes.contains("DeclareLaunchArgument('heading_source', default_value='gps_heading'"));
+    assert!(nodes.contains("'heading_source': LaunchConfiguration('heading_source')"));
+    assert!(read("launch/sim.launch.py").contains("'heading_source': 'imu_orientation'"));
+    for f in ["launch/sim_builtin.launch.py", "launch/mission.launch.py"] {
+        assert!(
+            !read(f).contains("'heading_source':"),
+            "{f} keeps the default gps_heading"
+        );
+    }
+    // gps/heading is not bridged (bridge_yaml_maps_exactly_what_the_sim_node_does), imu/data is
+    assert!(read("sim/bridge.yaml").contains(&format!("ros_topic_name: \"{}\"", topic::IMU)));
+    assert!(NOT_BRIDGED
+        .iter()
+        .any(|(t, why)| *t == topic::GNSS_HEADING && why.contains("imu_orientation")));
+    for f in ["config/demine.yaml", "config/sim.yaml"] {
+        assert!(
+            !read(f).contains("heading_source"),
+            "{f}: the launch files choose heading_source"
         );
     }
 }
@@ -319,6 +356,7 @@ const ROS_PLAIN: &[&str] = &[
     "estimate_msgs.rs",
     "gnss_msgs.rs",
     "grid_msgs.rs",
+    "heading_msgs.rs",
     "lifecycle.rs",
     "mission_flow.rs",
     "mission_watch.rs",

@@ -5,7 +5,8 @@
 //!   bindings: [`msg`] (shared constructors), [`plan_msgs`] (plan and field → Path, MarkerArray),
 //!   [`pose_msgs`] (estimate → Odometry, the `map → odom → base_link` TF chain, wheel odometry),
 //!   [`estimate_msgs`] (Odometry → estimate, the localization verdict as diagnostics),
-//!   [`gnss_msgs`] (NavSatFix ⇄ GnssFix), [`drive_msgs`] (Twist ⇄ track speeds, implement
+//!   [`gnss_msgs`] (NavSatFix ⇄ GnssFix), [`heading_msgs`] (QuaternionStamped ⇄ GnssHeading, an
+//!   ENU IMU orientation → GnssHeading), [`drive_msgs`] (Twist ⇄ track speeds, implement
 //!   setpoints), [`can_msgs`] (machine health → DiagnosticArray, implement joint states,
 //!   detonations), [`grid_msgs`] (processed grid → OccupancyGrid).
 //! - Node logic without I/O: [`lifecycle`] (the managed-node state machine r2r lacks),
@@ -28,6 +29,7 @@ pub mod drive_msgs;
 pub mod estimate_msgs;
 pub mod gnss_msgs;
 pub mod grid_msgs;
+pub mod heading_msgs;
 pub mod lifecycle;
 pub mod mission_flow;
 pub mod mission_watch;

@@ -1,8 +1,8 @@
 //! Runs the in-process stack the nodes wrap — planner, simulator ([`SimMachine`]), localizer,
 //! path tracker ([`PathTracker`] through [`path_tracker`]), processed-area grid
 //! ([`ProcessedGrid`] through [`processed_grid`]) — for 60 simulated seconds, passing every value
-//! between them through the messages the nodes exchange (NavSatFix, Imu, Odometry, JointState,
-//! Twist, Float64), built with the nodes' own conversion functions. Every stream a node would
+//! between them through the messages the nodes exchange (NavSatFix, QuaternionStamped, Imu,
+//! Odometry, JointState, Twist, Float64), built with the nodes' own conversion functions. Every stream a node would
 //! publish is then checked against the interface table: topic known for that node, message type,
 //! frame id, and the rate measured from the stamps.
 //!
@@ -20,6 +20,7 @@ use crate::ros::drive_msgs::{
 use crate::ros::estimate_msgs::{localization_diagnostics, odometry_to_estimate};
 use crate::ros::gnss_msgs::{navsat_to_fix, NavSatMapping};
 use crate::ros::grid_msgs::occupancy_grid;
+use crate::ros::heading_msgs::msg_to_heading;
 use crate::ros::msg::{seconds, time};
 use crate::ros::nodes::sim::SimStreams;
 use crate::ros::plan_msgs::{plan_markers, plan_path};
@@ -131,6 +132,10 @@ fn published_streams_match_the_interface_table() {
             rec.publish("sim", topic::GNSS_FIX, nav, &nav.header.frame_id, &nav.header.stamp);
             loc.push_fix(&navsat_to_fix(nav, &mapping).unwrap());
         }
+        for h in &msgs.headings {
+            rec.publish("sim", topic::GNSS_HEADING, h, &h.header.frame_id, &h.header.stamp);
+            loc.push_heading(msg_to_heading(h).unwrap());
+        }
         for imu in &msgs.imu {
             rec.publish("sim", topic::IMU, imu, &imu.header.frame_id, &imu.header.stamp);
             gyro = imu_yaw_rate(imu);
@@ -228,6 +233,7 @@ fn published_streams_match_the_interface_table() {
     // every table row the loop exercises was seen
     for (node, t) in [
         ("sim", topic::GNSS_FIX),
+        ("sim", topic::GNSS_HEADING),
         ("sim", topic::IMU),
         ("sim", topic::WHEEL_ODOMETRY),
         ("localizer", topic::TF),

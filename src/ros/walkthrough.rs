@@ -4,10 +4,13 @@
 //! its `run` (sim, localizer, coverage, tracker, mission); the operator drives the alignment run,
 //! configures, waits for the spin test and activates.
 //!
-//! With the receiver's dual-antenna heading (NMEA on `gnss_port`, the real machine's launch) the
-//! mission completes without a safety trip. From NavSatFix alone (the simulation launches) the
-//! yaw estimate is not good enough for the footprint rule and the supervisor stops the mission;
-//! the second test keeps that limit visible.
+//! As `sim_builtin.launch.py` wires it, the localizer gets the simulated receiver's fixes on
+//! `gps/fix` (NavSatFix) and its dual-antenna heading on `gps/heading` (QuaternionStamped), both
+//! through the nodes' conversions, and the mission completes without a safety trip. From
+//! NavSatFix alone (`heading_source: none`) the yaw estimate is not good enough for the footprint
+//! rule and the supervisor stops the mission; the last test keeps that limit visible. Gazebo's
+//! wiring (`heading_source: imu_orientation`) is stood in for by IMU messages carrying the
+//! simulator's true yaw, as Gazebo's ENU-referenced IMU reports it.
 use crate::field::{Field, SafeSource};
 use crate::geodesy::{Datum, LatLon};
 use crate::localize::{Localizer, LocalizerConfig, QualityThresholds};
@@ -22,10 +25,11 @@ use crate::ros::drive_msgs::{
 use crate::ros::estimate_msgs::{localization_diagnostics, odometry_to_estimate};
 use crate::ros::gnss_msgs::{navsat_to_fix, NavSatMapping};
 use crate::ros::grid_msgs::{grid_from_occupancy, occupancy_grid};
+use crate::ros::heading_msgs::{imu_to_heading, msg_to_heading, HeadingSource};
 use crate::ros::lifecycle::{CallbackResult, TransitionKind};
 use crate::ros::mission_flow::{MissionFlow, Note};
 use crate::ros::mission_watch::{geofence, MissionWatch};
-use crate::ros::msg::time;
+use crate::ros::msg::{time, yaw_quaternion};
 use crate::ros::nodes::sim::{start_pose, SimStreams};
 use crate::ros::nodes::tracker::{mode, publishes, Mode};
 use crate::ros::pose_msgs::{estimate_odometry, imu_yaw_rate, odometry_sample, TwistVariance};
@@ -58,12 +62,14 @@ struct Outcome {
     processed: f64,
     planned: f64,
     sim_s: f64,
+    /// Headings the estimator used and rejected.
+    headings: (u64, u64),
 }
 
-/// The walk-through with the localizer fed by NavSatFix only (`nmea_heading` false: the
-/// simulation launches) or also by the receiver's dual-antenna heading (true: NMEA on
-/// `gnss_port`, the real machine's launch).
-fn walk(nmea_heading: bool) -> Outcome {
+/// The walk-through with the localizer's heading from `source`: the sim node's `gps/heading`
+/// (the default, as `sim_builtin.launch.py` runs it), the `imu/data` orientation (as
+/// `sim.launch.py` runs it against Gazebo), or none (NavSatFix only).
+fn walk(source: HeadingSource) -> Outcome {
     let s = setup();
     let m = &s.machine;
     let plan = crate::plan::plan(&s.field, m, &s.plan_config).unwrap();
@@ -122,13 +128,20 @@ fn walk(nmea_heading: bool) -> Outcome {
         for f in &msgs.fixes {
             loc.push_fix(&navsat_to_fix(f, &mapping).unwrap());
         }
-        if nmea_heading {
-            for h in &st.headings {
-                loc.push_heading(*h);
+        if source == HeadingSource::GpsHeading {
+            for h in &msgs.headings {
+                loc.push_heading(msg_to_heading(h).unwrap());
             }
         }
         for i in &msgs.imu {
             gyro = imu_yaw_rate(i);
+            if source == HeadingSource::ImuOrientation {
+                // Gazebo's IMU: orientation against ENU, truth without noise, covariance unknown
+                let mut gz = i.clone();
+                gz.orientation = yaw_quaternion(sim.vehicle().truth().pose.yaw_rad);
+                gz.orientation_covariance = vec![0.0; 9];
+                loc.push_heading(imu_to_heading(&gz).unwrap());
+            }
         }
         if let Some((o, js)) = &msgs.odometry {
             loc.push_odometry(odometry_sample(o, m.track_gauge_m, gyro, now).unwrap());
@@ -215,12 +228,19 @@ fn walk(nmea_heading: bool) -> Outcome {
         processed: grid.progress(),
         planned: plan.processed_fraction,
         sim_s: n as f64 * step,
+        headings: (loc.stats().headings_used, loc.stats().headings_rejected),
     }
 }
 
+/// `sim_builtin.launch.py`: NavSatFix and `gps/heading` from the sim node.
 #[test]
-fn from_launch_to_a_completed_mission() {
-    let o = walk(true);
+fn builtin_sim_launch_completes_a_mission() {
+    let o = walk(HeadingSource::GpsHeading);
+    let (used, rejected) = o.headings;
+    assert!(
+        used > 1000 && rejected * 100 < used,
+        "headings used {used}, rejected {rejected}"
+    );
     assert_eq!(o.state, MissionState::Completed, "after {} s: {:?}", o.sim_s, o.trips);
     assert!(o.trips.is_empty(), "no safety trip: {:?}", o.trips);
     assert!(
@@ -231,14 +251,35 @@ fn from_launch_to_a_completed_mission() {
     );
 }
 
-/// Known limit, kept visible: from NavSatFix alone (no heading) the estimate's yaw is off by
-/// about 2° at clearing speed, which the 2.9 m lever arm of the processing line turns into
-/// ~0.1 m at the lane edges: more than the planner's margin. The supervisor must catch it (an
-/// uncertain footprint stops the machine first) rather than the mission completing on a wrong
-/// record.
+/// `sim.launch.py`: NavSatFix and the yaw of the ENU-referenced IMU orientation (Gazebo's
+/// stand-in for the receiver's heading).
+#[test]
+fn gazebo_launch_wiring_with_imu_orientation_completes_a_mission() {
+    let o = walk(HeadingSource::ImuOrientation);
+    let (used, rejected) = o.headings;
+    assert!(
+        used > 5000 && rejected * 100 < used,
+        "headings used {used}, rejected {rejected}"
+    );
+    assert_eq!(o.state, MissionState::Completed, "after {} s: {:?}", o.sim_s, o.trips);
+    assert!(o.trips.is_empty(), "no safety trip: {:?}", o.trips);
+    assert!(
+        o.processed >= o.planned - 0.03,
+        "{:.3} vs {:.3}",
+        o.processed,
+        o.planned
+    );
+}
+
+/// Known limit, kept visible (`heading_source: none`, or a receiver without a second antenna):
+/// from NavSatFix alone the estimate's yaw is off by about 2° at clearing speed, which the 2.9 m
+/// lever arm of the processing line turns into ~0.1 m at the lane edges: more than the planner's
+/// margin. The supervisor must catch it (an uncertain footprint stops the machine first) rather
+/// than the mission completing on a wrong record.
 #[test]
 fn navsat_only_localization_is_stopped_by_the_supervisor() {
-    let o = walk(false);
+    let o = walk(HeadingSource::None);
+    assert_eq!(o.headings, (0, 0));
     assert_ne!(o.state, MissionState::Completed, "{:?}", o.trips);
     let first = o.trips.first().expect("a trip");
     assert!(first.contains("footprint-uncertain"), "{first}");

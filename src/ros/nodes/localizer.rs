@@ -1,18 +1,25 @@
-//! `localizer`: the EKF of [`crate::localize`] between GNSS (`gps/fix`, or NMEA read straight
-//! from `nmea_port`), wheel odometry (`odometry/wheel`, from the CAN bridge, the built-in
-//! simulator or Gazebo's DiffDrive) and the IMU yaw rate (`imu/data`); publishes the estimate as
+//! `localizer`: the EKF of [`crate::localize`] between GNSS (`gps/fix` and the dual-antenna
+//! heading on `gps/heading`, or NMEA with HDT read straight from `nmea_port`), wheel odometry
+//! (`odometry/wheel`, from the CAN bridge, the built-in simulator or Gazebo's DiffDrive) and the
+//! IMU yaw rate (`imu/data`); publishes the estimate as
 //! `odometry/filtered` in `map` and owns the `map → odom → base_link` TF chain (REP-105).
 //!
 //! Parameters: `field` (its datum is the origin of `map`), `machine` (the track gauge), the
 //! estimator's `LocalizerConfig` under `localizer.*` (same fields and validation as
 //! `demine localize --config`), `gnss_status_fix_as` (what NavSatFix STATUS_FIX means:
-//! `single` on a real receiver, `rtk_fixed` in Gazebo), `nmea_port` and `nmea_baud`.
+//! `single` on a real receiver, `rtk_fixed` in Gazebo), `heading_source` ([`HeadingSource`]:
+//! `gps_heading`, the default, subscribes `gps/heading`; `imu_orientation` takes the yaw of the
+//! `imu/data` orientation, for Gazebo whose NavSat has no heading; `none` uses positions only),
+//! `nmea_port` and `nmea_baud`.
 //!
 //! All time stamps must share one time base: ROS time (sim time in simulation) for topics; NMEA
 //! fixes carry the receiver's UTC, so with `nmea_port` the host clock must be synchronised (and
 //! `use_sim_time` off).
 
-use futures::StreamExt;
+use std::pin::Pin;
+
+use futures::{Stream, StreamExt};
+use r2r::geometry_msgs::msg::QuaternionStamped;
 use r2r::nav_msgs::msg::Odometry;
 use r2r::sensor_msgs::msg::{Imu, NavSatFix};
 use r2r::tf2_msgs::msg::TFMessage;
@@ -21,6 +28,7 @@ use crate::gnss::{FixType, GnssMeasurement};
 use crate::localize::{LocalizeEvent, Localizer, LocalizerConfig};
 use crate::ros::estimate_msgs::localization_diagnostics;
 use crate::ros::gnss_msgs::{navsat_to_fix, NavSatMapping};
+use crate::ros::heading_msgs::{imu_to_heading, msg_to_heading, HeadingMsgError, HeadingSource};
 use crate::ros::msg::{seconds, time};
 use crate::ros::params::{self, ParamError, ParamMap};
 use crate::ros::pose_msgs::{
@@ -31,7 +39,7 @@ use crate::ros::setup::Setup;
 use crate::ros_interface::{rate, topic};
 
 /// Parameters of the localizer beyond [`SETUP_KEYS`](crate::ros::setup::SETUP_KEYS) and the `localizer.*` tree.
-pub const LOCALIZER_KEYS: [&str; 3] = ["gnss_status_fix_as", "nmea_port", "nmea_baud"];
+pub const LOCALIZER_KEYS: [&str; 4] = ["gnss_status_fix_as", "heading_source", "nmea_port", "nmea_baud"];
 
 /// Gyro readings older than this are not attached to an odometry sample, seconds.
 const GYRO_MAX_AGE_S: f64 = 0.1;
@@ -53,6 +61,19 @@ pub fn status_fix_as(map: &ParamMap) -> Result<FixType, ParamError> {
         }
     })
 }
+
+/// Where the heading comes from, `heading_source` (default `gps_heading`).
+pub fn heading_source(map: &ParamMap) -> Result<HeadingSource, ParamError> {
+    let v = params::string(map, "heading_source")?.unwrap_or_else(|| "gps_heading".into());
+    HeadingSource::parse(&v).ok_or_else(|| ParamError::Invalid {
+        name: "heading_source".into(),
+        value: v,
+        why: format!("one of {}", HeadingSource::NAMES.join(", ")),
+    })
+}
+
+/// Refused heading messages are logged at the first and then every this many.
+const HEADING_REFUSAL_LOG_EVERY: u64 = 1000;
 
 /// The estimator's config from `localizer.*`, the gauge taken from the machine profile unless
 /// given, validated like the CLI's.
@@ -111,7 +132,12 @@ pub async fn run() -> Result<(), NodeError> {
     } else {
         drop(nmea_tx);
     }
+    let source = heading_source(&host.params)?;
     let mut fixes = host.subscribe::<NavSatFix>(topic::GNSS_FIX)?;
+    let mut headings: Pin<Box<dyn Stream<Item = QuaternionStamped> + Send>> = match source {
+        HeadingSource::GpsHeading => Box::pin(host.subscribe::<QuaternionStamped>(topic::GNSS_HEADING)?),
+        HeadingSource::ImuOrientation | HeadingSource::None => Box::pin(futures::stream::pending()),
+    };
     let mut imus = host.subscribe::<Imu>(topic::IMU)?;
     let mut wheels = host.subscribe::<Odometry>(topic::WHEEL_ODOMETRY)?;
     let odom_pub = host.publisher::<Odometry>(topic::FILTERED_ODOMETRY)?;
@@ -126,6 +152,13 @@ pub async fn run() -> Result<(), NodeError> {
 
     let mut odom = OdomIntegrator::new();
     let mut gyro: Option<(f64, f64)> = None;
+    let mut refused_headings: u64 = 0;
+    let mut refuse_heading = |from: &str, e: HeadingMsgError| {
+        if refused_headings % HEADING_REFUSAL_LOG_EVERY == 0 {
+            r2r::log_warn!(&logger, "{from} heading refused ({} so far): {e}", refused_headings + 1);
+        }
+        refused_headings += 1;
+    };
     let report = |events: &[LocalizeEvent]| {
         for e in events {
             match e {
@@ -142,6 +175,10 @@ pub async fn run() -> Result<(), NodeError> {
                 Ok(f) => report(&loc.push_fix(&f).events),
                 Err(e) => r2r::log_warn!(&logger, "gps/fix refused: {e}"),
             },
+            Some(m) = headings.next() => match msg_to_heading(&m) {
+                Ok(h) => report(&loc.push_heading(h).events),
+                Err(e) => refuse_heading("gps/heading", e),
+            },
             Some(m) = nmea_rx.recv() => match m {
                 GnssMeasurement::Fix(f) => report(&loc.push_fix(&f).events),
                 GnssMeasurement::Heading(h) => report(&loc.push_heading(h).events),
@@ -149,6 +186,12 @@ pub async fn run() -> Result<(), NodeError> {
             Some(m) = imus.next() => {
                 if let Some(w) = imu_yaw_rate(&m) {
                     gyro = Some((seconds(&m.header.stamp), w));
+                }
+                if source == HeadingSource::ImuOrientation {
+                    match imu_to_heading(&m) {
+                        Ok(h) => report(&loc.push_heading(h).events),
+                        Err(e) => refuse_heading("imu/data orientation", e),
+                    }
                 }
             }
             Some(m) = wheels.next() => {
@@ -191,6 +234,15 @@ mod tests {
         assert_eq!(status_fix_as(&m).unwrap(), FixType::Single);
         m.insert("gnss_status_fix_as".into(), ParameterValue::String("rtk_fixed".into()));
         assert_eq!(status_fix_as(&m).unwrap(), FixType::RtkFixed);
+        assert_eq!(heading_source(&m).unwrap(), HeadingSource::GpsHeading);
+        m.insert(
+            "heading_source".into(),
+            ParameterValue::String("imu_orientation".into()),
+        );
+        assert_eq!(heading_source(&m).unwrap(), HeadingSource::ImuOrientation);
+        m.insert("heading_source".into(), ParameterValue::String("imu".into()));
+        let e = heading_source(&m).unwrap_err().to_string();
+        assert!(e.contains("gps_heading, imu_orientation, none"), "{e}");
         m.insert("gnss_status_fix_as".into(), ParameterValue::String("rtk".into()));
         assert!(status_fix_as(&m).is_err());
         let c = localizer_config(&m, 1.3).unwrap();

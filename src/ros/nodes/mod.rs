@@ -80,7 +80,7 @@ mod tests {
                 // what the launch files add
                 let launch: &[&str] = match node {
                     "can_bridge" => &["port", "machine"],
-                    "localizer" => &["field", "machine", "use_sim_time", "nmea_port"],
+                    "localizer" => &["field", "machine", "use_sim_time", "nmea_port", "heading_source"],
                     _ => &["field", "machine", "use_sim_time"],
                 };
                 for k in launch {

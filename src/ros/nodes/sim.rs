@@ -1,6 +1,7 @@
-//! `sim`: the built-in simulator as a node publishing exactly the topics the Gazebo bridge
-//! publishes (`/clock`, `gps/fix`, `imu/data`, `odometry/wheel`, `joint_states`; plus
-//! `detonation/shock`, which Gazebo does not model) and obeying the same commands (`cmd_vel`,
+//! `sim`: the built-in simulator as a node publishing the topics the Gazebo bridge publishes
+//! (`/clock`, `gps/fix`, `imu/data`, `odometry/wheel`, `joint_states`) plus what Gazebo does not
+//! model ([`NOT_BRIDGED`](crate::ros_interface::NOT_BRIDGED): `detonation/shock`, and the
+//! receiver's dual-antenna heading on `gps/heading`) and obeying the same commands (`cmd_vel`,
 //! `implement/rotor_cmd`, `implement/depth_cmd`), so `sim_builtin.launch.py` and
 //! `sim.launch.py` run the same nodes.
 //!
@@ -15,7 +16,7 @@
 use std::time::Duration;
 
 use futures::StreamExt;
-use r2r::geometry_msgs::msg::{AccelStamped, Twist};
+use r2r::geometry_msgs::msg::{AccelStamped, QuaternionStamped, Twist};
 use r2r::nav_msgs::msg::Odometry;
 use r2r::rosgraph_msgs::msg::Clock;
 use r2r::sensor_msgs::msg::{Imu, JointState, NavSatFix};
@@ -26,6 +27,7 @@ use crate::ros::adapters::{SimStep, SimulatorCore};
 use crate::ros::can_msgs::{detonation_msg, implement_joint_state};
 use crate::ros::drive_msgs::{msgs_to_implement, twist_to_drive, MAX_TRACK_SPEED_MPS, RPM_TO_RAD_S};
 use crate::ros::gnss_msgs::fix_to_navsat;
+use crate::ros::heading_msgs::heading_to_msg;
 use crate::ros::msg::{header, identity_quaternion, time, vector3};
 use crate::ros::params;
 use crate::ros::pose_msgs::{track_odometry, OdomIntegrator};
@@ -90,6 +92,8 @@ pub const WHEEL_SPEED_SIGMA_MPS: f64 = 0.005;
 pub struct SimMessages {
     pub clock: Clock,
     pub fixes: Vec<NavSatFix>,
+    /// The receiver's dual-antenna headings (HDT), on `gps/heading`.
+    pub headings: Vec<QuaternionStamped>,
     pub imu: Vec<Imu>,
     /// Wheel odometry and joint states, every `SIM_CLOCK_HZ / SIM_ODOMETRY_HZ` steps.
     pub odometry: Option<(Odometry, JointState)>,
@@ -119,8 +123,8 @@ impl SimStreams {
         }
     }
 
-    /// The messages of step `s` of `step_s` seconds. NavSatFix and Imu are stamped with their
-    /// measurement time, everything else with the step's end.
+    /// The messages of step `s` of `step_s` seconds. NavSatFix, QuaternionStamped (heading) and
+    /// Imu are stamped with their measurement time, everything else with the step's end.
     pub fn messages(&mut self, s: &SimStep, step_s: f64) -> SimMessages {
         self.steps += 1;
         let stamp = time(s.t_s);
@@ -131,6 +135,11 @@ impl SimStreams {
                 let vertical_sigma_m = f.covariance.map_or(0.0, |c| 2.0 * c.semi_major_m());
                 fix_to_navsat(f, vertical_sigma_m, time(f.unix_time_s))
             })
+            .collect();
+        let headings = s
+            .headings
+            .iter()
+            .map(|h| heading_to_msg(h, time(h.unix_time_s)))
             .collect();
         let imu = s.yaw_rates.iter().map(|&(t, w)| imu_msg(w, time(t))).collect();
         self.rotor_angle_rad =
@@ -154,6 +163,7 @@ impl SimStreams {
         SimMessages {
             clock: Clock { clock: stamp },
             fixes,
+            headings,
             imu,
             odometry,
             detonations,
@@ -189,6 +199,7 @@ pub async fn run_with(make_sim: SimFactory) -> Result<(), NodeError> {
     let mut depth_sub = host.subscribe::<Float64>(topic::DEPTH_CMD)?;
     let clock_pub = host.publisher::<Clock>(topic::CLOCK)?;
     let fix_pub = host.publisher::<NavSatFix>(topic::GNSS_FIX)?;
+    let heading_pub = host.publisher::<QuaternionStamped>(topic::GNSS_HEADING)?;
     let imu_pub = host.publisher::<Imu>(topic::IMU)?;
     let odom_pub = host.publisher::<Odometry>(topic::WHEEL_ODOMETRY)?;
     let joint_pub = host.publisher::<JointState>(topic::JOINT_STATES)?;
@@ -223,6 +234,9 @@ pub async fn run_with(make_sim: SimFactory) -> Result<(), NodeError> {
                 clock_pub.publish(&m.clock)?;
                 for f in &m.fixes {
                     fix_pub.publish(f)?;
+                }
+                for h in &m.headings {
+                    heading_pub.publish(h)?;
                 }
                 for i in &m.imu {
                     imu_pub.publish(i)?;

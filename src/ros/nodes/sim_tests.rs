@@ -5,6 +5,7 @@ use crate::can::protocol::{DriveCommand, ImplementCommand};
 use crate::gnss::FixType;
 use crate::ros::adapters::SimMachine;
 use crate::ros::gnss_msgs::{navsat_to_fix, NavSatMapping};
+use crate::ros::heading_msgs::msg_to_heading;
 use crate::ros::msg::seconds;
 use crate::ros::pose_msgs::{imu_yaw_rate, odometry_pose};
 
@@ -33,7 +34,7 @@ fn stream_divisors_match_the_table_rates() {
 }
 
 #[test]
-fn simulated_machine_publishes_fixes_imu_odometry_and_detonations_in_their_frames() {
+fn simulated_machine_publishes_fixes_headings_imu_odometry_and_detonations_in_their_frames() {
     let (field, _) = crate::ros::plan_msgs::tests_support::example();
     let m = crate::machine::MachineProfile::default_profile();
     let scenario = Scenario {
@@ -59,11 +60,21 @@ fn simulated_machine_publishes_fixes_imu_odometry_and_detonations_in_their_frame
     let mut streams = SimStreams::new(m.track_gauge_m);
     let step = 1.0 / rate::SIM_CLOCK_HZ;
     let (mut fixes, mut imu, mut odom, mut dets) = (Vec::new(), 0, Vec::new(), Vec::new());
+    let mut headings = Vec::new();
     for _ in 0..1000 {
         let s = sim.step(step);
         let msgs = streams.messages(&s, step);
         assert_eq!(msgs.clock.clock, time(s.t_s));
         fixes.extend(msgs.fixes);
+        for h in msgs.headings {
+            // the receiver's heading against the simulator's truth at the same instant (the
+            // machine drives straight: the yaw does not change within a step)
+            let truth = sim.vehicle().truth().pose.yaw_rad;
+            let yaw = msg_to_heading(&h).unwrap().yaw_enu_rad();
+            let err = crate::localize::wrap_angle_rad(yaw - truth);
+            assert!(err.abs() < 2f64.to_radians(), "heading {yaw} vs truth {truth}");
+            headings.push(h);
+        }
         for i in &msgs.imu {
             assert_eq!(i.header.frame_id, frame::IMU);
             imu += 1;
@@ -72,6 +83,12 @@ fn simulated_machine_publishes_fixes_imu_odometry_and_detonations_in_their_frame
         dets.extend(msgs.detonations);
     }
     assert!((98..=101).contains(&fixes.len()), "{}", fixes.len());
+    assert_eq!(headings.len(), fixes.len(), "one HDT per epoch");
+    assert!(headings.iter().all(|h| h.header.frame_id == frame::GNSS));
+    assert_eq!(
+        headings.last().unwrap().header.stamp,
+        fixes.last().unwrap().header.stamp
+    );
     assert!((495..=501).contains(&imu), "{imu}");
     assert_eq!(odom.len(), 500);
     let f = fixes.last().unwrap();
