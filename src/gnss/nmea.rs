@@ -396,7 +396,12 @@ impl Fields<'_> {
         {
             return Err(self.bad(i));
         }
-        Ok(Some(f64::from(hh * 3600 + mm * 60) + ss))
+        // seconds of the day written out and parsed once: the nearest double to the decimal
+        // the receiver sent (adding the fraction to the whole seconds would round twice)
+        let frac = s[4..].find('.').map_or("", |k| &s[4 + k..]);
+        let whole = hh * 3600 + mm * 60 + ss.trunc() as u32;
+        let t: f64 = format!("{whole}{frac}").parse().map_err(|_| self.bad(i))?;
+        Ok(Some(t))
     }
 
     /// `ddmmyy` → date.
