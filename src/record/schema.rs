@@ -1,7 +1,8 @@
 //! The record's tables. Natural keys everywhere, so repeated writes are idempotent.
 
-/// Schema version stored in `PRAGMA user_version`.
-pub const VERSION: i64 = 1;
+/// Schema version stored in `PRAGMA user_version`. 2: `processed_cell (ix, iy)` are the
+/// coverage grid's columns and rows, and a cell processed again keeps its latest time.
+pub const VERSION: i64 = 2;
 
 /// Creates every table (idempotent).
 pub const SCHEMA: &str = r#"

@@ -117,10 +117,7 @@ impl Record {
             Durability::Full => "FULL",
             Durability::Normal => "NORMAL",
         };
-        conn.execute_batch(&format!(
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;"
-        ))
-        .map_err(sql)?;
+        // the version first: a record of another build is refused before anything changes it
         let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(sql)?;
         if found != 0 && found != VERSION {
             return Err(RecordError::Version {
@@ -129,6 +126,10 @@ impl Record {
                 expected: VERSION,
             });
         }
+        conn.execute_batch(&format!(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;"
+        ))
+        .map_err(sql)?;
         conn.execute_batch(SCHEMA).map_err(sql)?;
         conn.execute_batch(&format!("PRAGMA user_version={VERSION}"))
             .map_err(sql)?;

@@ -142,3 +142,25 @@ fn wal_mode_is_on() {
     let sync: i64 = r.conn.query_row("PRAGMA synchronous", [], |x| x.get(0)).unwrap();
     assert_eq!((mode.as_str(), sync), ("wal", 2));
 }
+
+/// A record written by a build with another schema is refused, naming both versions, and left
+/// as it was.
+#[test]
+fn a_record_of_another_schema_version_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("old.sqlite");
+    {
+        let c = rusqlite::Connection::open(&p).unwrap();
+        c.execute_batch("PRAGMA user_version=1; CREATE TABLE processed_cell (ix INTEGER, iy INTEGER);")
+            .unwrap();
+    }
+    let e = Record::open(&p, Durability::Normal).err().expect("refused").to_string();
+    assert!(
+        e.contains("schema version 1") && e.contains("reads 2") && e.contains("old.sqlite"),
+        "{e}"
+    );
+    let c = rusqlite::Connection::open(&p).unwrap();
+    let v: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    let mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    assert_eq!((v, mode.as_str()), (1, "delete"), "untouched");
+}
