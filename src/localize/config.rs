@@ -275,6 +275,17 @@ impl Default for LocalizerConfig {
 }
 
 impl LocalizerConfig {
+    /// The defaults with the track gauge of machine `m` (antenna above base_link).
+    pub fn for_machine(m: &crate::machine::MachineProfile) -> Self {
+        Self {
+            vehicle: VehicleGeometry {
+                track_gauge_m: m.track_gauge_m,
+                ..VehicleGeometry::default()
+            },
+            ..Self::default()
+        }
+    }
+
     /// Check every value; the first invalid one is the error.
     pub fn validate(self) -> Result<Self, LocalizeError> {
         let c = &self;

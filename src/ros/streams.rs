@@ -86,15 +86,7 @@ fn published_streams_match_the_interface_table() {
     assert!(start.distance_m(&first) > 2.9, "room to align on safe ground");
     let mut sim = SimMachine::new(&m, &field, Scenario::quiet(11), start).unwrap();
     let mut streams = SimStreams::new(m.track_gauge_m);
-    let cfg = LocalizerConfig {
-        vehicle: crate::localize::config::VehicleGeometry {
-            track_gauge_m: m.track_gauge_m,
-            ..Default::default()
-        },
-        ..Default::default()
-    }
-    .validate()
-    .unwrap();
+    let cfg = LocalizerConfig::for_machine(&m).validate().unwrap();
     let mut loc = Localizer::new(cfg, Some(field.datum)).unwrap();
     let mut follower = path_tracker(&setup, &plan).unwrap();
     let mut grid = processed_grid(&setup, 0.1).unwrap();

@@ -76,15 +76,7 @@ fn walk(source: HeadingSource) -> Outcome {
     let first = crate::sim::harness::plan_start(&plan).unwrap();
     let mut sim = SimMachine::new(m, &s.field, Scenario::quiet(21), start_pose(first, &s.field.safe)).unwrap();
     let mut streams = SimStreams::new(m.track_gauge_m);
-    let cfg = LocalizerConfig {
-        vehicle: crate::localize::config::VehicleGeometry {
-            track_gauge_m: m.track_gauge_m,
-            ..Default::default()
-        },
-        ..Default::default()
-    }
-    .validate()
-    .unwrap();
+    let cfg = LocalizerConfig::for_machine(m).validate().unwrap();
     let mut loc = Localizer::new(cfg, Some(s.field.datum)).unwrap();
     let mut follower = path_tracker(&s, &plan).unwrap();
     let mut grid = processed_grid(&s, 0.1).unwrap();

@@ -6,7 +6,7 @@
 use crate::gnss::epoch::{EpochAssembler, GnssMeasurement};
 use crate::gnss::nmea::parse_sentence;
 use crate::gnss::FixType;
-use crate::localize::config::{LocalizerConfig, VehicleGeometry};
+use crate::localize::config::LocalizerConfig;
 use crate::localize::core::OdometrySample;
 use crate::localize::{Estimate, LocalizeEvent, Localizer, MeasurementKind};
 use crate::machine::MachineProfile;
@@ -47,15 +47,9 @@ impl Navigation {
     /// A localizer for machine `m` whose GNSS antenna sits where the simulator puts it, on the
     /// field's datum.
     pub fn new(m: &MachineProfile, sim: &SimConfig, datum: crate::geodesy::Datum) -> Result<Self, RuntimeError> {
-        let cfg = LocalizerConfig {
-            vehicle: VehicleGeometry {
-                track_gauge_m: m.track_gauge_m,
-                antenna_forward_m: sim.gnss.antenna_x_m,
-                antenna_left_m: sim.gnss.antenna_y_m,
-                heading_offset_rad: 0.0,
-            },
-            ..LocalizerConfig::default()
-        };
+        let mut cfg = LocalizerConfig::for_machine(m);
+        cfg.vehicle.antenna_forward_m = sim.gnss.antenna_x_m;
+        cfg.vehicle.antenna_left_m = sim.gnss.antenna_y_m;
         let loc = Localizer::new(cfg, Some(datum)).map_err(|e| RuntimeError::Invalid(format!("localizer: {e}")))?;
         Ok(Self {
             loc,
