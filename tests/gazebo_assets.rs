@@ -813,31 +813,62 @@ fn gazebo_real_time_factor_is_positive_everywhere() {
     assert!(gazebo_launches >= 1, "no launch file starts Gazebo (sim.launch.py)");
 }
 
-/// Every gz topic of `sim/bridge.yaml` is one the world or the model publishes or subscribes.
+/// Every gz topic of `sim/bridge.yaml` is one the world or the model publishes or subscribes, and
+/// what Gazebo publishes comes at the rate of the interface table's row for the sim node (which
+/// the bridge stands in for): sensors' `update_rate`, DiffDrive's `odom_publish_frequency`,
+/// JointStatePublisher's `update_rate` (unset, it publishes every physics step).
 #[test]
-fn bridged_gz_topics_exist_in_the_model() {
+fn bridged_gz_topics_exist_in_the_model_at_the_table_rates() {
+    use demine::ros_interface::{normalize, Direction, TOPICS};
     let m = gazebo_model();
-    let mut gz_topics: BTreeSet<String> = BTreeSet::from(["/clock".to_string()]);
-    for params in m.plugins.values() {
+    let step = world().step;
+    // gz topic -> publication rate, if Gazebo publishes it at one
+    let mut gz_topics: BTreeMap<String, Option<f64>> = BTreeMap::from([("/clock".to_string(), None)]);
+    for (name, params) in &m.plugins {
         for (tag, v) in params {
-            if tag.ends_with("topic") {
-                gz_topics.insert(v.clone());
+            if !tag.ends_with("topic") {
+                continue;
             }
+            let rate = match (name.as_str(), tag.as_str()) {
+                ("gz::sim::systems::DiffDrive", "odom_topic") => {
+                    Some(m.param(name, "odom_publish_frequency", Some(50.0)))
+                }
+                ("gz::sim::systems::JointStatePublisher", "topic") => {
+                    Some(m.param(name, "update_rate", Some(1.0 / step)))
+                }
+                _ => None,
+            };
+            gz_topics.insert(v.clone(), rate);
         }
     }
     let doc = roxmltree::Document::parse(&m.text).unwrap();
     for s in doc.descendants().filter(|n| n.has_tag_name("sensor")) {
-        gz_topics.insert(text_of(s, "topic").expect("sensor topic"));
+        let rate = text_of(s, "update_rate").map(|r| num(&r, "update_rate"));
+        gz_topics.insert(text_of(s, "topic").expect("sensor topic"), rate);
     }
     let bridge: serde_norway::Value = serde_norway::from_str(&read("sim/bridge.yaml")).unwrap();
     let entries = bridge.as_sequence().expect("bridge.yaml: a list");
     assert!(!entries.is_empty());
     for e in entries {
         let t = e["gz_topic_name"].as_str().expect("gz_topic_name");
-        assert!(
-            gz_topics.contains(t),
-            "bridge.yaml maps gz topic {t}, which nothing in Gazebo uses"
-        );
+        let rate = gz_topics
+            .get(t)
+            .unwrap_or_else(|| panic!("bridge.yaml maps gz topic {t}, which nothing in Gazebo uses"));
+        if e["direction"].as_str() != Some("GZ_TO_ROS") || t == "/clock" {
+            continue;
+        }
+        let ros = e["ros_topic_name"].as_str().expect("ros_topic_name");
+        let row = TOPICS
+            .iter()
+            .find(|r| r.node == "sim" && r.direction == Direction::Publish && normalize(r.topic) == normalize(ros))
+            .unwrap_or_else(|| panic!("{ros}: no sim-node row in the interface table"));
+        if let Some(want) = row.rate_hz {
+            assert_eq!(
+                *rate,
+                Some(want),
+                "gz {t} -> {ros}: Gazebo's rate against the table's {want} Hz"
+            );
+        }
     }
     // and the odometry TF stays unbridged (the localizer owns odom -> base_link)
     let tf = m.params("gz::sim::systems::DiffDrive", "tf_topic");
