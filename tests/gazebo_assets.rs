@@ -518,13 +518,16 @@ fn tracks_pivot_and_turn_in_dart_and_the_odometry_sees_the_turn_made() {
             "{}: no mirror image on the other track",
             wh.joint
         );
-        // under the track band (machines profile footprint)
+        // within the track band (the machine profile's footprint)
         let (x_min, x_max) = profile
             .footprint_m
             .iter()
             .fold((f64::MAX, f64::MIN), |(a, z), p| (a.min(p[0]), z.max(p[0])));
+        let y_max = profile.footprint_m.iter().map(|p| p[1].abs()).fold(0.0, f64::max);
         assert!(
-            wh.x - wh.radius >= x_min - 1e-9 && wh.x + wh.radius <= x_max + 1e-9,
+            wh.x - wh.radius >= x_min - 1e-9
+                && wh.x + wh.radius <= x_max + 1e-9
+                && wh.y.abs() + wh.radius <= y_max + 1e-9,
             "{}: outside the track band",
             wh.joint
         );
