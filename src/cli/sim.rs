@@ -50,7 +50,7 @@ pub struct SimArgs {
     pub resume: Option<PathBuf>,
     /// Stop the simulation after this much mission time, hours (default: three times the plan's
     /// estimated duration plus one hour); the mission is left paused, exit code 5.
-    #[arg(long, value_name = "HOURS")]
+    #[arg(long, value_name = "HOURS", allow_negative_numbers = true)]
     pub max_sim_hours: Option<f64>,
     /// Also write the receiver's NMEA (gnss.nmea) and the track odometry (odometry.csv) in the
     /// formats `demine localize` reads.
@@ -66,7 +66,7 @@ pub struct SimArgs {
     #[arg(long, default_value = "10")]
     pub ack: String,
     /// Hidden anti-personnel mines per hectare (plus one anti-tank mine for every 40).
-    #[arg(long, default_value_t = 4.0)]
+    #[arg(long, default_value_t = 4.0, allow_negative_numbers = true)]
     pub mines_per_ha: f64,
     /// GNSS stays RTK fixed throughout: no random float episodes (1/h) or multipath bursts (2/h);
     /// injected GNSS faults still apply.
@@ -76,10 +76,10 @@ pub struct SimArgs {
     #[arg(long, default_value = "firm")]
     pub soil: String,
     /// Ground slope in degrees (0–20) …
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub slope_deg: f64,
     /// … falling towards this direction, degrees clockwise from north.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub downhill_deg: f64,
 }
 

@@ -812,14 +812,14 @@ mod tests {
                     safe_margin_m: -3.0,
                     ..Default::default()
                 },
-                "`safe_margin_m` = -3",
+                "(`safe_margin_m`) = -3",
             ),
             (
                 FieldOptions {
                     safe_margin_m: 5000.0,
                     ..Default::default()
                 },
-                "`safe_margin_m` = 5000",
+                "(`safe_margin_m`) = 5000",
             ),
             (
                 FieldOptions {
@@ -833,7 +833,7 @@ mod tests {
                     max_area_m2: f64::INFINITY,
                     ..Default::default()
                 },
-                "`max_area_m2` = inf",
+                "(`max_area_m2`) = inf",
             ),
         ] {
             let e = err_with(&text, &opts);

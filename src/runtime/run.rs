@@ -319,6 +319,7 @@ pub fn run(opts: &SimOptions, progress: &mut dyn FnMut(&Progress)) -> Result<Sim
     let mut grid = ProcessedGrid::new(cov, m, &field.hazard, &field.safe)
         .map_err(|e| RuntimeError::Invalid(format!("{}: {e}", opts.field_path.display())))?;
     let mut mission = Mission::new(opts.safety.clone(), m, 2);
+    let mut first_event_seq = 0;
     let (motions, start, t0, resumed) = if opts.resume {
         let rp = record.resume_point()?;
         let motions = rp
@@ -384,12 +385,17 @@ pub fn run(opts: &SimOptions, progress: &mut dyn FnMut(&Progress)) -> Result<Sim
             .first()
             .map(start_pose)
             .ok_or_else(|| RuntimeError::Invalid("the plan has no motions".into()))?;
-        mission.step(
+        let loaded = mission.step(
             Input::PlanLoaded {
                 segments: plan.motions.len(),
             },
             0.0,
         );
+        // `idle -> planned` is the record's first event
+        for (seq, e) in loaded.events.iter().enumerate() {
+            record.add_event(seq as i64, e)?;
+        }
+        first_event_seq = loaded.events.len() as i64;
         record.set_state(mission.state(), 0.0)?;
         (plan.motions, start, 0.0, None)
     };
@@ -431,6 +437,9 @@ pub fn run(opts: &SimOptions, progress: &mut dyn FnMut(&Progress)) -> Result<Sim
         },
         resumed.as_ref(),
     );
+    if resumed.is_none() {
+        host.event_seq = first_event_seq;
+    }
     host.time_limit_s = opts
         .max_sim_s
         .unwrap_or_else(|| default_time_limit_s(&host.p.motions, m));
