@@ -277,8 +277,11 @@ pub fn run(opts: &SimOptions, progress: &mut dyn FnMut(&Progress)) -> Result<Sim
     } else {
         field::load(&opts.field_path, &FieldOptions::default())?
     };
-    // a profile the simulated implement cannot run is refused before anything is written
-    crate::sim::implement::check_profile(m).map_err(RuntimeError::Invalid)?;
+    // a profile the simulated implement cannot run is refused before anything is written (on a
+    // resume, after the record's own machine is compared, below)
+    if !opts.resume {
+        crate::sim::implement::check_profile(m).map_err(RuntimeError::Invalid)?;
+    }
     std::fs::create_dir_all(&opts.out_dir).map_err(RuntimeError::io(opts.out_dir.display().to_string()))?;
     let mut record = Record::open(&record_path, Durability::Normal)?;
     // a resumed mission keeps its world and its machine
@@ -293,6 +296,7 @@ pub fn run(opts: &SimOptions, progress: &mut dyn FnMut(&Progress)) -> Result<Sim
                     m.name
                 )));
             }
+            crate::sim::implement::check_profile(m).map_err(RuntimeError::Invalid)?;
             if row.seed != opts.seed {
                 tracing::warn!(
                     "--seed {} ignored: the recorded mission's world was seeded {}",

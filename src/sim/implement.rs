@@ -82,10 +82,10 @@ pub fn check_profile(m: &crate::machine::MachineProfile) -> Result<(), String> {
             )
         };
         return Err(format!(
-            "machine {name:?}: at its clearing speed {v:.2} m/s the simulated {:?} reaches only {reach_m:.3} m deep \
+            "machine {name:?}: at its clearing speed {v:.2} m/s the simulated {} reaches only {reach_m:.3} m deep \
              (full depth {:.2} m up to {:.3} m/s, d = d_max·v_ref/v above), but the profile asks depth_target_m {:.3} m: \
              the implement interlock would hold the machine at every lane start; {hint}",
-            m.implement,
+            format!("{:?}", m.implement).to_lowercase(),
             p.depth_max_m,
             p.depth_ref_speed_mps,
             m.depth_target_m
