@@ -154,6 +154,57 @@ impl MachineProfile {
         pos("max_decel_mps2", self.max_decel_mps2, 0.01, 10.0)?;
         pos("obstacle_clearance_m", self.obstacle_clearance_m, 0.0, 10.0)?;
         pos("pivot_centre_behind_m", self.pivot_centre_behind_m, -1.0, 1.0)?;
+        // every setpoint must fit the vehicle protocol's signal (can/vehicle.dbc), or the CAN
+        // encoder would refuse it in the middle of the mission
+        let dbc = crate::can::dbc::Dbc::vehicle();
+        for (field, v, msg, sig) in [
+            (
+                "rotor_rpm_target",
+                self.rotor_rpm_target,
+                "ImplementCommand",
+                "RotorSpeedSetpoint",
+            ),
+            (
+                "depth_target_m",
+                self.depth_target_m,
+                "ImplementCommand",
+                "DepthSetpoint",
+            ),
+            (
+                "clearing_speed_mps",
+                self.clearing_speed_mps,
+                "DriveCommand",
+                "LeftTrackSpeedCmd",
+            ),
+            (
+                "transit_speed_mps",
+                self.transit_speed_mps,
+                "DriveCommand",
+                "LeftTrackSpeedCmd",
+            ),
+            (
+                "reverse_speed_mps",
+                self.reverse_speed_mps,
+                "DriveCommand",
+                "LeftTrackSpeedCmd",
+            ),
+        ] {
+            let s = dbc
+                .message(msg)
+                .and_then(|m| m.signal(sig))
+                .expect("the shipped DBC has the implement and drive setpoints (tested)");
+            if v > s.max || v < s.min {
+                return Err(invalid(
+                    path,
+                    field,
+                    v,
+                    format!(
+                        "outside the vehicle protocol's {sig} range {}–{} {} (can/vehicle.dbc, {msg}): the vehicle cannot be sent it",
+                        s.min, s.max, s.unit
+                    ),
+                ));
+            }
+        }
 
         if self.footprint_m.len() < 3 {
             return Err(invalid(
@@ -339,6 +390,20 @@ mod tests {
             let e = edit(f).unwrap_err().to_string();
             assert!(e.contains(field), "{field}: {e}");
         }
+    }
+
+    #[test]
+    fn setpoints_beyond_the_vehicle_protocol_are_refused_with_the_dbc_range() {
+        let e = edit(|p| p.rotor_rpm_target = 5000.0).unwrap_err().to_string();
+        assert!(
+            e.contains("rotor_rpm_target") && e.contains("5000") && e.contains("RotorSpeedSetpoint range 0–1200 rpm"),
+            "{e}"
+        );
+        let e = edit(|p| p.depth_target_m = 0.8).unwrap_err().to_string();
+        assert!(e.contains("DepthSetpoint range 0–0.5 m"), "{e}");
+        let e = edit(|p| p.transit_speed_mps = 4.0).unwrap_err().to_string();
+        assert!(e.contains("transit_speed_mps") && e.contains("-3–3 m/s"), "{e}");
+        edit(|p| p.rotor_rpm_target = 1200.0).unwrap();
     }
 
     #[test]

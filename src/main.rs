@@ -35,6 +35,7 @@ fn main() -> std::process::ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(cli::colour_wanted())
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
@@ -46,8 +47,11 @@ fn main() -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
+            // an outcome other than success (a mission aborted, a pre-flight failed …) carries
+            // its own documented exit code; every other error is 1
+            let code = e.downcast_ref::<cli::Outcome>().map_or(1, |o| o.code as u8);
             eprintln!("error: {}", message(&e));
-            std::process::ExitCode::FAILURE
+            std::process::ExitCode::from(code)
         }
     }
 }

@@ -49,6 +49,17 @@ struct AdapterArgs {
 }
 
 impl AdapterArgs {
+    /// What failed, with the usual cause of an adapter that does not answer: another profile.
+    fn open_hint(&self, what: &str) -> String {
+        format!(
+            "{what} {} as --profile {} at --bitrate {} (an adapter that does not answer usually speaks another \
+             dialect: try --profile lawicel, usbtin or canable)",
+            self.port.display(),
+            format!("{:?}", self.profile).to_lowercase(),
+            self.bitrate
+        )
+    }
+
     fn config(&self) -> PortConfig {
         PortConfig {
             profile: self.profile,
@@ -171,6 +182,8 @@ fn describe(frame: &CanFrame, json: bool) -> String {
                 let label = s.label(v.round() as i64).filter(|_| v.fract() == 0.0);
                 let jv = match label {
                     Some(l) => serde_json::Value::from(l),
+                    // whole numbers print as integers (7, not 7.0)
+                    None if v.fract() == 0.0 && v.abs() < 9.0e15 => serde_json::Value::from(v as i64),
                     None => serde_json::Value::from(tidy(v, s.factor)),
                 };
                 let value = label.map_or_else(|| tidy(v, s.factor).to_string(), str::to_owned);
@@ -194,7 +207,7 @@ fn describe(frame: &CanFrame, json: bool) -> String {
 fn monitor(a: MonitorArgs) -> anyhow::Result<()> {
     let mut cfg = a.adapter.config();
     cfg.listen_only = true;
-    let mut port = SlcanPort::open(cfg).context("opening the adapter listen-only")?;
+    let mut port = SlcanPort::open(cfg).with_context(|| a.adapter.open_hint("opening the adapter listen-only"))?;
     let stdout = std::io::stdout();
     loop {
         let r = port.read(Duration::from_millis(200))?;
@@ -229,10 +242,23 @@ fn parse_values(m: &MessageDef, args: &[String]) -> anyhow::Result<Vec<(String, 
             Ok(v) => v,
             Err(_) => match s.value_of_label(text.trim()) {
                 Some(raw) => raw as f64 * s.factor + s.offset,
-                None => bail!(
-                    "{}.{}: {text:?} is neither a number nor one of its value names",
+                None if s.choices.is_empty() => bail!(
+                    "{}.{}: {text:?} is not a number ({} to {} {}; this signal has no value names)",
                     m.name,
-                    name
+                    name,
+                    s.min,
+                    s.max,
+                    s.unit
+                ),
+                None => bail!(
+                    "{}.{}: {text:?} is neither a number nor one of its value names: {}",
+                    m.name,
+                    name,
+                    s.choices
+                        .iter()
+                        .map(|(v, l)| format!("{l} ({v})"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             },
         };
@@ -262,7 +288,15 @@ fn send(a: SendArgs) -> anyhow::Result<()> {
     let values = parse_values(m, &a.signals)?;
     let pairs: Vec<(&str, f64)> = values.iter().map(|(n, v)| (n.as_str(), *v)).collect();
     let frame = m.encode(&pairs)?;
-    let mut port = SlcanPort::open(a.adapter.config()).context("opening the adapter")?;
+    if m.sender != "HOST" {
+        tracing::warn!(
+            "{} is a message the vehicle ({}) sends to the host: sending it from here impersonates the vehicle \
+             (the host and any monitor will take it for real feedback)",
+            m.name,
+            m.sender
+        );
+    }
+    let mut port = SlcanPort::open(a.adapter.config()).with_context(|| a.adapter.open_hint("opening the adapter"))?;
     port.send_frame_confirmed(&frame).context("sending")?;
     port.close();
     println!(
@@ -301,7 +335,8 @@ fn drive(a: DriveArgs) -> anyhow::Result<()> {
     });
     drive.encode()?;
     implement.encode()?;
-    let mut link = BridgeLink::spawn(BridgeConfig::new(a.adapter.config()))?;
+    let mut link = BridgeLink::spawn(BridgeConfig::new(a.adapter.config()))
+        .with_context(|| a.adapter.open_hint("opening the adapter"))?;
     let until = a.seconds.map(|s| Instant::now() + Duration::from_secs_f64(s));
     runtime()?.block_on(async {
         let mut tick = tokio::time::interval(Duration::from_millis(50));
@@ -345,4 +380,39 @@ fn sim_ecu(a: SimEcuArgs) -> anyhow::Result<()> {
     runtime()?.block_on(terminated());
     drop(host);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn monitor_json_prints_whole_numbers_as_integers_and_names_as_names() {
+        let m = Dbc::vehicle().message("HostHeartbeat").unwrap();
+        let f = m.encode(&[("HostCounter", 7.0), ("HostMode", 2.0)]).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&describe(&f, true)).unwrap();
+        assert_eq!(v["signals"]["HostCounter"].to_string(), "7");
+        assert_eq!(v["signals"]["HostMode"], "Auto");
+        let m = Dbc::vehicle().message("ImplementStatus").unwrap();
+        let f = m
+            .encode(&[
+                ("RotorSpeed", 600.0),
+                ("RotorDepth", 0.25),
+                ("HydraulicPressure", 180.5),
+                ("HydraulicOilTemp", 55.0),
+                ("RotorEnabled", 1.0),
+            ])
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_str(&describe(&f, true)).unwrap();
+        let s = &v["signals"];
+        assert_eq!(
+            (
+                s["RotorSpeed"].to_string().as_str(),
+                s["RotorDepth"].to_string().as_str()
+            ),
+            ("600", "0.25")
+        );
+        assert_eq!(s["HydraulicPressure"].to_string(), "180.5");
+        assert_eq!(s["HydraulicOilTemp"].to_string(), "55");
+    }
 }

@@ -14,7 +14,7 @@ pub struct PlanArgs {
     /// Machine profile YAML (default: the shipped medium flail, machines/medium_flail.yaml).
     #[arg(long)]
     pub machine: Option<PathBuf>,
-    /// Where to write the plan GeoJSON.
+    /// Where to write the plan GeoJSON (`-`: standard output; never the --field file).
     #[arg(long)]
     pub out: PathBuf,
     /// Print the plan summary as JSON on stdout.
@@ -29,8 +29,9 @@ pub struct PlanArgs {
     /// Step of the lane-angle search, degrees.
     #[arg(long, default_value_t = 5.0)]
     pub angle_step_deg: f64,
-    /// Margin kept between the tracks and unprocessed ground, metres (room for tracking error).
-    #[arg(long, default_value_t = 0.1)]
+    /// Margin kept between the tracks and unprocessed ground, metres (room for tracking error):
+    /// from 0 up to the room between the tracks and the strip edges (0.2 m for the shipped flail).
+    #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
     pub margin_m: f64,
 }
 
@@ -49,6 +50,16 @@ pub fn run(a: PlanArgs) -> anyhow::Result<()> {
         safe_margin_m: a.safe_margin_m,
         max_area_m2: a.max_area_m2,
     };
+    let to_stdout = a.out.as_os_str() == "-";
+    if !to_stdout && same_file(&a.out, &a.field) {
+        anyhow::bail!(
+            "--out {} is the --field file: the plan would overwrite the field; choose another --out",
+            a.out.display()
+        );
+    }
+    if to_stdout && a.json {
+        anyhow::bail!("--out - and --json both write to standard output: choose one");
+    }
     let field = field::load(&a.field, &opts)?;
     let machine = load_machine(a.machine.as_ref())?;
     let cfg = PlanConfig {
@@ -62,7 +73,11 @@ pub fn run(a: PlanArgs) -> anyhow::Result<()> {
     let summary = output::Summary::of(&plan, ms);
     let fc = output::to_geojson(&plan.motions, &plan.residual.0, &field.datum, &machine, Some(&summary));
     let text = serde_json::to_string(&fc)?;
-    std::fs::write(&a.out, text).with_context(|| format!("{}: cannot write the plan", a.out.display()))?;
+    if to_stdout {
+        println!("{text}");
+    } else {
+        std::fs::write(&a.out, text).with_context(|| format!("{}: cannot write the plan", a.out.display()))?;
+    }
     tracing::info!(
         "{}: {:?} at {:.1}°, {:.2} % processed, residual {:.1} m² in {} pieces, path {:.0} m, about {:.1} h, planned in {:.0} ms",
         a.out.display(),
@@ -79,4 +94,16 @@ pub fn run(a: PlanArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     }
     Ok(())
+}
+
+/// `a` and `b` name the same file (the same path, or the same inode through links and `..`).
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    if a == b {
+        return true;
+    }
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+        _ => false,
+    }
 }

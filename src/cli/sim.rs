@@ -8,7 +8,26 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
+/// `demine sim --help` after the options: outputs, resume and exit codes.
+const AFTER_HELP: &str = "\
+Outputs in --out DIR: summary.json, track.geojson, processed.geojson, record.sqlite, report.svg, report.png
+(and with --log-sensors gnss.nmea and odometry.csv, for `demine localize`).
+
+--resume DIR continues the mission recorded in DIR/record.sqlite. It takes from the record: the field
+(the GeoJSON as recorded; a --field with other content is refused), the machine profile (a --machine
+must have the recorded name), the seed of the simulated world, the plan with its gap fills, the
+processed cells, the detonations and their blocks, the events and the driven track. The pre-flight
+runs again and is recorded. Options such as --inject, --ack, --soil apply to the rest of the mission.
+
+Exit codes: 0 completed; 1 an input refused or an I/O error (the message names file, field and
+value); 2 the command line does not parse; 3 aborted (safety trip that ends the mission, no
+progress, operator abort); 4 pre-flight failed (never started clearing); 5 incomplete: the
+simulated time limit stopped the run, the mission is paused and can be resumed. A run killed by a
+signal (kill@T) exits as the signal says (137 for SIGKILL). The reason is on stderr and in
+summary.json (`reason`).";
+
 #[derive(clap::Args)]
+#[command(after_help = AFTER_HELP)]
 pub struct SimArgs {
     /// Field GeoJSON (WGS84) with `hazard`, optional `safe` and `start` features.
     #[arg(long, required_unless_present = "resume")]
@@ -19,15 +38,24 @@ pub struct SimArgs {
     /// Seed of the simulated world (mines, noise, slip).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Output directory (summary.json, track.geojson, processed.geojson, record.sqlite, report.svg).
+    /// Output directory (summary.json, track.geojson, processed.geojson, record.sqlite, report.svg, report.png).
     #[arg(long, default_value = "sim-out")]
     pub out: PathBuf,
     /// Pace the simulation to real time.
     #[arg(long)]
     pub realtime: bool,
-    /// Continue the mission recorded in DIR (field and machine come from its record unless given).
+    /// Continue the mission recorded in DIR: field, machine, seed, plan, processed cells,
+    /// detonations and events come from DIR/record.sqlite (see below).
     #[arg(long, value_name = "DIR")]
     pub resume: Option<PathBuf>,
+    /// Stop the simulation after this much mission time, hours (default: three times the plan's
+    /// estimated duration plus one hour); the mission is left paused, exit code 5.
+    #[arg(long, value_name = "HOURS", allow_negative_numbers = true)]
+    pub max_sim_hours: Option<f64>,
+    /// Also write the receiver's NMEA (gnss.nmea) and the track odometry (odometry.csv) in the
+    /// formats `demine localize` reads.
+    #[arg(long)]
+    pub log_sensors: bool,
     /// Faults: gnss-outage@T+D, link-loss@T+D, rotor-stall@T[+D], estop@T[+D], shock@T, kill@T (simulated seconds).
     #[arg(long, value_name = "FAULT")]
     pub inject: Vec<Injection>,
@@ -38,7 +66,7 @@ pub struct SimArgs {
     #[arg(long, default_value = "10")]
     pub ack: String,
     /// Hidden anti-personnel mines per hectare (plus one anti-tank mine for every 40).
-    #[arg(long, default_value_t = 4.0)]
+    #[arg(long, default_value_t = 4.0, allow_negative_numbers = true)]
     pub mines_per_ha: f64,
     /// GNSS stays RTK fixed throughout: no random float episodes (1/h) or multipath bursts (2/h);
     /// injected GNSS faults still apply.
@@ -48,10 +76,10 @@ pub struct SimArgs {
     #[arg(long, default_value = "firm")]
     pub soil: String,
     /// Ground slope in degrees (0–20) …
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub slope_deg: f64,
     /// … falling towards this direction, degrees clockwise from north.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub downhill_deg: f64,
 }
 
@@ -82,19 +110,41 @@ pub fn run(a: SimArgs) -> anyhow::Result<()> {
             }
         }
     }
-    let field = match (&a.field, &a.resume) {
+    // a resumed mission: its field and (unless --machine says otherwise) its machine come from the record
+    let recorded = match &a.resume {
+        Some(dir) => Some(recorded_mission(dir)?),
+        None => None,
+    };
+    let field = match (&a.field, &recorded) {
         (Some(f), _) => f.clone(),
-        (None, Some(dir)) => {
-            let rec = demine::record::Record::open(&dir.join("record.sqlite"), demine::record::Durability::Normal)?;
-            let row = rec.mission()?.context("the record has no mission")?;
-            PathBuf::from(row.field_name)
-        }
+        (None, Some(row)) => PathBuf::from(&row.field_name),
         (None, None) => anyhow::bail!("--field is required"),
     };
-    let machine = super::plan::load_machine(a.machine.as_ref())?;
-    let machine_yaml = match &a.machine {
-        Some(p) => std::fs::read_to_string(p)?,
-        None => serde_norway::to_string(&machine)?,
+    let (machine, machine_yaml) = match (&a.machine, &recorded) {
+        (Some(p), _) => (
+            super::plan::load_machine(Some(p))?,
+            std::fs::read_to_string(p).with_context(|| format!("{}: cannot read", p.display()))?,
+        ),
+        (None, Some(row)) => (
+            demine::machine::MachineProfile::from_yaml(&row.machine_yaml, "the machine profile in the record")?,
+            row.machine_yaml.clone(),
+        ),
+        (None, None) => {
+            let m = super::plan::load_machine(None)?;
+            let yaml = serde_norway::to_string(&m)?;
+            (m, yaml)
+        }
+    };
+    if !(a.mines_per_ha.is_finite() && (0.0..=10_000.0).contains(&a.mines_per_ha)) {
+        anyhow::bail!(
+            "--mines-per-ha {}: expected 0 to 10000 mines per hectare",
+            a.mines_per_ha
+        );
+    }
+    let max_sim_s = match a.max_sim_hours {
+        Some(h) if h.is_finite() && h > 0.0 && h <= 10_000.0 => Some(h * 3600.0),
+        Some(h) => anyhow::bail!("--max-sim-hours {h}: expected hours above 0 (at most 10000)"),
+        None => None,
     };
     let ack_after_s = match a.ack.as_str() {
         "never" => None,
@@ -136,6 +186,8 @@ pub fn run(a: SimArgs) -> anyhow::Result<()> {
         slope_deg: a.slope_deg,
         // bearing clockwise from north → ENU angle counter-clockwise from east
         downhill_rad: (90.0 - a.downhill_deg).to_radians(),
+        max_sim_s,
+        log_sensors: a.log_sensors,
         ..SimOptions::new(field, out.clone())
     };
     let pb = bar();
@@ -166,5 +218,69 @@ pub fn run(a: SimArgs) -> anyhow::Result<()> {
         s.speedup
     );
     println!("{}", serde_json::to_string_pretty(&s)?);
-    Ok(())
+    outcome(&s, &out)
+}
+
+/// The mission row of the record in `dir`, or why there is none to resume.
+fn recorded_mission(dir: &std::path::Path) -> anyhow::Result<demine::record::MissionRow> {
+    if !dir.is_dir() {
+        anyhow::bail!(
+            "--resume {}: no such directory (--resume takes the --out directory of an earlier `demine sim`)",
+            dir.display()
+        );
+    }
+    let path = dir.join("record.sqlite");
+    if !path.is_file() {
+        anyhow::bail!(
+            "--resume {}: {} does not exist: nothing to resume",
+            dir.display(),
+            path.display()
+        );
+    }
+    let rec = demine::record::Record::open(&path, demine::record::Durability::Normal)?;
+    rec.mission()?
+        .with_context(|| format!("{}: no mission recorded to resume", path.display()))
+}
+
+/// Every end other than `completed` is an error with its exit code and reason.
+fn outcome(s: &runtime::SimSummary, out: &std::path::Path) -> anyhow::Result<()> {
+    use super::{ExitCode, Outcome};
+    use demine::mission::MissionState;
+    let fail = |code, message: String| Err(Outcome { code, message }.into());
+    if !s.preflight_passed {
+        return fail(
+            ExitCode::PreflightFailed,
+            format!("{}: the mission did not start: {}", out.display(), s.reason),
+        );
+    }
+    match s.state {
+        MissionState::Completed => {
+            if s.resumed && s.speedup == 0.0 {
+                tracing::info!(
+                    "{}: the mission was already completed; nothing to resume",
+                    out.display()
+                );
+            }
+            Ok(())
+        }
+        MissionState::Aborted => fail(
+            ExitCode::Aborted,
+            format!("{}: mission aborted: {}", out.display(), s.reason),
+        ),
+        MissionState::Idle | MissionState::Planned | MissionState::Ready => fail(
+            ExitCode::PreflightFailed,
+            format!("{}: the mission did not start: {}", out.display(), s.reason),
+        ),
+        MissionState::Clearing | MissionState::Paused => fail(
+            ExitCode::Incomplete,
+            format!(
+                "{}: mission incomplete ({}, {:.1} % processed): {}; continue it with --resume {}",
+                out.display(),
+                s.state.as_str(),
+                100.0 * s.processed_fraction,
+                s.reason,
+                out.display()
+            ),
+        ),
+    }
 }

@@ -72,7 +72,7 @@ pub enum FieldError {
     Io { file: String, source: std::io::Error },
 
     /// A [`super::FieldOptions`] value is out of range (≤ 0, NaN, infinite, or absurd).
-    #[error("{file}: field option `{name}` = {value}: {why}")]
+    #[error("{file}: option --{} (`{name}`) = {value}: {why}", name.replace('_', "-"))]
     BadOption {
         file: String,
         name: &'static str,
@@ -266,7 +266,7 @@ pub enum FieldError {
     /// The hazard is larger than [`super::FieldOptions::max_area_m2`].
     #[error(
         "{file}: hazard area {area_m2:.0} m² exceeds the limit of {max_m2:.0} m²; if the task really is \
-             this large, raise the limit (`max_area_m2` in FieldOptions)"
+             this large, raise the limit with --max-area-m2"
     )]
     TooLarge { file: String, area_m2: f64, max_m2: f64 },
 
@@ -283,6 +283,14 @@ pub enum FieldError {
         distance_km: f64,
         limit_km: f64,
     },
+
+    /// The field's longitudes lie on both sides of ±180°: the local frame would be centred on the
+    /// wrong side of the Earth, so such fields are refused.
+    #[error(
+        "{file}: the field crosses the antimeridian (longitude ±180°): its positions run from longitude {west_deg} \
+         to {east_deg}; fields crossing it are not supported: split the task at 180° into one field per side"
+    )]
+    CrossesAntimeridian { file: String, west_deg: f64, east_deg: f64 },
 
     /// The start point is not on safe ground.
     #[error("{file}: {at}: start point is not on safe ground near {near}: it lies {why}")]

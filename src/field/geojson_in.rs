@@ -48,6 +48,16 @@ pub fn load(path: &Path, opts: &FieldOptions) -> Result<Field, FieldError> {
 /// `opts.safe_margin_m` in metres, `opts.max_area_m2` in square metres.
 pub fn parse(text: &str, source: &str, opts: &FieldOptions) -> Result<Field, FieldError> {
     check_options(source, opts)?;
+    if text.starts_with('\u{feff}') {
+        return Err(FieldError::Json {
+            file: source.to_string(),
+            line: 1,
+            column: 1,
+            msg: "the file starts with a UTF-8 byte-order mark (BOM), which JSON does not allow: \
+                  save it as UTF-8 without BOM"
+                .into(),
+        });
+    }
     let value: Value = serde_json::from_str(text).map_err(|e| json_error(source, text, &e))?;
     let features = read_collection(source, &value)?;
 
@@ -58,6 +68,7 @@ pub fn parse(text: &str, source: &str, opts: &FieldOptions) -> Result<Field, Fie
             features: features.len(),
         });
     }
+    check_antimeridian(source, &features)?;
     check_spread(source, &features, &hazards)?;
     let datum = datum_of(&hazards);
     let ctx = Ctx {
@@ -210,6 +221,35 @@ fn project_ring(datum: &Datum, ring: &[LonLat]) -> Vec<Coord<f64>> {
         ring.push(ring[0]);
     }
     ring.iter().map(|p| project(datum, *p)).collect()
+}
+
+/// Positions on both sides of ±180° (a spread of longitudes above 180°, impossible for any field
+/// within [`MAX_DISTANCE_FROM_HAZARD_M`]) mean the field crosses the antimeridian: refused, naming
+/// the longitudes nearest to it on each side.
+fn check_antimeridian(file: &str, features: &[RawFeature]) -> Result<(), FieldError> {
+    let lons: Vec<f64> = features
+        .iter()
+        .flat_map(|f| f.positions())
+        .map(|(_, _, p)| p.lon)
+        .collect();
+    let (lo, hi) = lons
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &l| (a.min(l), b.max(l)));
+    if hi - lo > 180.0 {
+        // the eastern side's westmost longitude and the western side's eastmost one
+        let east_side = lons.iter().copied().filter(|l| *l > 0.0).fold(f64::INFINITY, f64::min);
+        let west_side = lons
+            .iter()
+            .copied()
+            .filter(|l| *l <= 0.0)
+            .fold(f64::NEG_INFINITY, f64::max);
+        return Err(FieldError::CrossesAntimeridian {
+            file: file.to_string(),
+            west_deg: east_side,
+            east_deg: west_side,
+        });
+    }
+    Ok(())
 }
 
 /// Every position of every feature lies within [`MAX_DISTANCE_FROM_HAZARD_M`] of the middle of the
@@ -746,7 +786,7 @@ mod tests {
             e.starts_with("field.geojson: hazard area 5000 m² exceeds the limit of 4000 m²"),
             "{e}"
         );
-        assert!(e.contains("`max_area_m2` in FieldOptions"), "{e}");
+        assert!(e.contains("raise the limit with --max-area-m2"), "{e}");
     }
 
     #[test]
@@ -758,42 +798,42 @@ mod tests {
                     safe_margin_m: 0.0,
                     ..Default::default()
                 },
-                "field option `safe_margin_m` = 0",
+                "option --safe-margin-m (`safe_margin_m`) = 0",
             ),
             (
                 FieldOptions {
                     safe_margin_m: f64::NAN,
                     ..Default::default()
                 },
-                "field option `safe_margin_m` = NaN",
+                "option --safe-margin-m (`safe_margin_m`) = NaN",
             ),
             (
                 FieldOptions {
                     safe_margin_m: -3.0,
                     ..Default::default()
                 },
-                "`safe_margin_m` = -3",
+                "(`safe_margin_m`) = -3",
             ),
             (
                 FieldOptions {
                     safe_margin_m: 5000.0,
                     ..Default::default()
                 },
-                "`safe_margin_m` = 5000",
+                "(`safe_margin_m`) = 5000",
             ),
             (
                 FieldOptions {
                     max_area_m2: 0.0,
                     ..Default::default()
                 },
-                "field option `max_area_m2` = 0",
+                "option --max-area-m2 (`max_area_m2`) = 0",
             ),
             (
                 FieldOptions {
                     max_area_m2: f64::INFINITY,
                     ..Default::default()
                 },
-                "`max_area_m2` = inf",
+                "(`max_area_m2`) = inf",
             ),
         ] {
             let e = err_with(&text, &opts);

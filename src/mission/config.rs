@@ -46,6 +46,14 @@ pub struct SafetyConfig {
     /// Tolerated area of footprint on unprocessed ground before a violation, m² (0–0.5; default
     /// 0.05: five 0.1 m cells, the resolution of the processed-area grid along a 1.7 m edge).
     pub footprint_tolerance_m2: f64,
+    /// Progress watchdog: clearing with no progress (a finished segment, `progress_min_m` of
+    /// travel or a half-radian turn) for this long holds the mission with the reason, s (10–3600;
+    /// default 300: five minutes, far above any interlock wait or re-entry the stack makes).
+    pub progress_timeout_s: f64,
+    /// … and held that way this long without an operator resume aborts it, s (0–3600; default 120).
+    pub progress_abort_s: f64,
+    /// Travel that counts as progress, m (0.1–10; default 1).
+    pub progress_min_m: f64,
 }
 
 impl Default for SafetyConfig {
@@ -64,6 +72,9 @@ impl Default for SafetyConfig {
             auto_ack_delay_s: 10.0,
             auto_resume: true,
             footprint_tolerance_m2: 0.05,
+            progress_timeout_s: 300.0,
+            progress_abort_s: 120.0,
+            progress_min_m: 1.0,
         }
     }
 }
@@ -92,6 +103,9 @@ impl SafetyConfig {
         check("detonation_block_m", self.detonation_block_m, 1.0, 50.0)?;
         check("auto_ack_delay_s", self.auto_ack_delay_s, 0.0, 600.0)?;
         check("footprint_tolerance_m2", self.footprint_tolerance_m2, 0.0, 0.5)?;
+        check("progress_timeout_s", self.progress_timeout_s, 10.0, 3600.0)?;
+        check("progress_abort_s", self.progress_abort_s, 0.0, 3600.0)?;
+        check("progress_min_m", self.progress_min_m, 0.1, 10.0)?;
         Ok(())
     }
 }
@@ -104,11 +118,13 @@ mod tests {
     fn default_is_valid_and_bad_values_are_refused() {
         SafetyConfig::default().validate().unwrap();
         type Case = (fn(&mut SafetyConfig), &'static str);
-        let cases: [Case; 4] = [
+        let cases: [Case; 6] = [
             (|c| c.sigma_degraded_m = 0.0, "sigma_degraded_m"),
             (|c| c.sigma_k = f64::NAN, "sigma_k"),
             (|c| c.link_timeout_s = 10.0, "link_timeout_s"),
             (|c| c.detonation_block_m = -1.0, "detonation_block_m"),
+            (|c| c.progress_timeout_s = 1.0, "progress_timeout_s"),
+            (|c| c.progress_min_m = f64::INFINITY, "progress_min_m"),
         ];
         for (mutate, field) in cases {
             let mut c = SafetyConfig::default();

@@ -16,6 +16,7 @@ pub mod actions;
 pub mod config;
 pub mod footprint;
 pub mod preflight;
+pub mod progress;
 pub mod state;
 pub mod supervisor;
 

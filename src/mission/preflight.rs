@@ -18,6 +18,18 @@ pub enum GnssQuality {
     NoFix,
 }
 
+impl GnssQuality {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GnssQuality::RtkFixed => "RTK fixed",
+            GnssQuality::RtkFloat => "RTK float",
+            GnssQuality::Dgps => "DGPS",
+            GnssQuality::Single => "single point",
+            GnssQuality::NoFix => "no fix",
+        }
+    }
+}
+
 /// What the host measured before the start.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PreflightInputs {
@@ -61,14 +73,24 @@ impl PreflightReport {
             "gnss",
             inp.gnss == GnssQuality::RtkFixed && inp.sigma_h_m <= cfg.sigma_degraded_m,
             format!(
-                "{:?}, σ {:.3} m (need RTK fixed, σ ≤ {} m)",
-                inp.gnss, inp.sigma_h_m, cfg.sigma_degraded_m
+                "{}, σ {} (need RTK fixed, σ ≤ {} m)",
+                inp.gnss.as_str(),
+                if inp.sigma_h_m.is_finite() {
+                    format!("{:.3} m", inp.sigma_h_m)
+                } else {
+                    "unknown (no estimate yet)".into()
+                },
+                cfg.sigma_degraded_m
             ),
         );
         push(
             "can_link",
             inp.link_connected,
-            format!("connected: {}", inp.link_connected),
+            if inp.link_connected {
+                "adapter open, vehicle frames arriving".into()
+            } else {
+                "no frame from the vehicle".into()
+            },
         );
         let hb_ok = inp.heartbeat_age_s.is_some_and(|a| a <= cfg.link_timeout_s);
         push(
@@ -85,8 +107,16 @@ impl PreflightReport {
             "rotor_spin_test",
             spin_ok,
             format!(
-                "peak {:?} rpm (min {}), spin-up {:?} s (max {MAX_SPIN_UP_S})",
-                inp.spin_peak_rpm, m.rotor_rpm_min, inp.spin_time_to_min_s
+                "{}, {} (need {:.0} rpm within {MAX_SPIN_UP_S:.0} s)",
+                match inp.spin_peak_rpm {
+                    Some(r) => format!("peak {r:.0} rpm"),
+                    None => "spin test not run".into(),
+                },
+                match inp.spin_time_to_min_s {
+                    Some(t) => format!("minimum reached after {t:.1} s"),
+                    None => "minimum never reached".into(),
+                },
+                m.rotor_rpm_min
             ),
         );
         Self { checks }
@@ -95,6 +125,27 @@ impl PreflightReport {
     /// Every check passed.
     pub fn passed(&self) -> bool {
         self.checks.iter().all(|c| c.passed)
+    }
+
+    /// Every check in plain words: `gnss ok (…); rotor_spin_test FAILED (…)`.
+    pub fn describe(&self) -> String {
+        let parts: Vec<String> = self
+            .checks
+            .iter()
+            .map(|c| format!("{} {} ({})", c.name, if c.passed { "ok" } else { "FAILED" }, c.detail))
+            .collect();
+        parts.join("; ")
+    }
+
+    /// The failed checks in plain words.
+    pub fn describe_failures(&self) -> String {
+        let parts: Vec<String> = self
+            .checks
+            .iter()
+            .filter(|c| !c.passed)
+            .map(|c| format!("{}: {}", c.name, c.detail))
+            .collect();
+        parts.join("; ")
     }
 
     /// Names of the failed checks.
@@ -138,6 +189,18 @@ mod tests {
             mutate(&mut i);
             let r = PreflightReport::evaluate(&i, &m, &cfg);
             assert_eq!(r.failures(), vec![name], "{i:?}");
+            // plain words: no Rust option syntax, units on the figures
+            let text = r.describe();
+            assert!(!text.contains("Some(") && !text.contains("None"), "{text}");
+            assert!(r.describe_failures().starts_with(name), "{}", r.describe_failures());
         }
+        let mut i = good();
+        i.spin_peak_rpm = Some(0.0);
+        i.spin_time_to_min_s = None;
+        let r = PreflightReport::evaluate(&i, &m, &cfg);
+        assert_eq!(
+            r.describe_failures(),
+            "rotor_spin_test: peak 0 rpm, minimum never reached (need 400 rpm within 20 s)"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! The mission state machine: operator inputs, plan progress and safety trips in; actions and
 //! logged events out.
 
+use super::progress::{ProgressWatchdog, Verdict};
 use super::supervisor::{CheckOutcome, Clearing, Observation, SafetySupervisor, Trip, TripKind};
 use super::{Action, MissionError, PreflightReport, SafetyConfig};
 use crate::machine::MachineProfile;
@@ -86,6 +87,36 @@ pub enum Input {
     SegmentDone(usize),
     /// The host planned `segments` more segments over missed strips (0: nothing missed).
     GapFillPlanned { segments: usize },
+    /// The machine's pose this tick, ENU metres and radians (the progress watchdog's input;
+    /// hosts send it every tick, in every state).
+    Pose { x_m: f64, y_m: f64, yaw_rad: f64 },
+    /// The host stops driving for a reason of its own (the simulator's time limit): clearing
+    /// pauses with that reason and waits for an operator resume.
+    HostStop { reason: String },
+}
+
+impl Input {
+    /// The input in plain words, for the record.
+    pub fn describe(&self) -> String {
+        match self {
+            Input::PlanLoaded { segments } => format!("a plan of {segments} segments"),
+            Input::Preflight(r) => format!("a pre-flight ({})", if r.passed() { "passed" } else { "failed" }),
+            Input::Start => "operator start".into(),
+            Input::Pause => "operator pause".into(),
+            Input::Resume => "operator resume".into(),
+            Input::Abort => "operator abort".into(),
+            Input::ResetEStop { still_pressed } => format!(
+                "e-stop reset (button {})",
+                if *still_pressed { "still pressed" } else { "released" }
+            ),
+            Input::Acknowledge(id) => format!("acknowledgement of detonation {id}"),
+            Input::Observe(_) => "an observation".into(),
+            Input::SegmentDone(n) => format!("segment {n} done"),
+            Input::GapFillPlanned { segments } => format!("a gap fill of {segments} segments"),
+            Input::Pose { .. } => "a pose".into(),
+            Input::HostStop { reason } => format!("a host stop ({reason})"),
+        }
+    }
 }
 
 /// One logged event: a transition, a trip, a clearing or an operator action.
@@ -123,6 +154,11 @@ pub struct Mission {
     hold_for_operator: bool,
     tool_width_m: f64,
     supervisor: SafetySupervisor,
+    watchdog: ProgressWatchdog,
+    /// Restored from a record in this state, not yet reported ([`Mission::take_restore_event`]).
+    restored_from: Option<(MissionState, MissionState)>,
+    /// Restored and not yet through a pre-flight of this run.
+    preflight_due: bool,
 }
 
 impl Mission {
@@ -138,6 +174,9 @@ impl Mission {
             awaiting_gap_fill: false,
             hold_for_operator: false,
             supervisor: SafetySupervisor::new(cfg, machine.rotor_rpm_min),
+            watchdog: ProgressWatchdog::default(),
+            restored_from: None,
+            preflight_due: false,
         }
     }
 
@@ -151,11 +190,29 @@ impl Mission {
         self.state = match state {
             MissionState::Clearing | MissionState::Paused => {
                 self.hold_for_operator = true;
+                self.preflight_due = true;
                 MissionState::Paused
             }
             s => s,
         };
+        self.restored_from = Some((state, self.state));
         self
+    }
+
+    /// The events of a restore, once: the transition from the recorded state to the restored
+    /// one when they differ (`clearing -> paused`: the host went away while clearing), so the
+    /// record's transitions stay in order and balance across any number of restarts.
+    pub fn take_restore_event(&mut self, now_s: f64) -> Vec<MissionEvent> {
+        match self.restored_from.take() {
+            Some((from, to)) if from != to => vec![MissionEvent {
+                t_s: now_s,
+                category: "transition",
+                name: format!("{} -> {}", from.as_str(), to.as_str()),
+                detail: "restarted from the record: the host had stopped; waiting for pre-flight and resume".into(),
+                state: to,
+            }],
+            _ => Vec::new(),
+        }
     }
 
     pub fn state(&self) -> MissionState {
@@ -211,19 +268,28 @@ impl Mission {
                 self.segments = segments;
                 self.go(&mut s, MissionState::Planned, now_s, &format!("{segments} segments"));
             }
-            Input::Preflight(report) if self.state == MissionState::Planned => {
-                let detail = serde_json::to_string(&report.checks).unwrap_or_default();
+            Input::Preflight(report) if self.state == MissionState::Planned || self.preflight_due => {
                 self.log(
                     &mut s,
                     now_s,
                     "preflight",
                     if report.passed() { "passed" } else { "failed" },
-                    detail,
+                    report.describe(),
                 );
                 if report.passed() {
-                    self.go(&mut s, MissionState::Ready, now_s, "pre-flight checks passed");
+                    self.preflight_due = false;
+                    if self.state == MissionState::Planned {
+                        self.go(&mut s, MissionState::Ready, now_s, "pre-flight checks passed");
+                    }
                 }
             }
+            Input::Resume if self.preflight_due => self.log(
+                &mut s,
+                now_s,
+                "operator",
+                "resume-refused",
+                "a restarted mission resumes only after its pre-flight passes".into(),
+            ),
             Input::Start if self.state == MissionState::Ready && self.supervisor.active().is_empty() => {
                 self.log(&mut s, now_s, "operator", "start", String::new());
                 self.go(&mut s, MissionState::Clearing, now_s, "operator start");
@@ -240,7 +306,19 @@ impl Mission {
             Input::Resume if self.state == MissionState::Paused => {
                 self.log(&mut s, now_s, "operator", "resume", String::new());
                 self.hold_for_operator = false;
+                self.watchdog.release();
                 self.try_resume(&mut s, now_s);
+            }
+            Input::Pose { x_m, y_m, yaw_rad } => self.watch_progress(&mut s, (x_m, y_m, yaw_rad), now_s),
+            Input::HostStop { reason } => {
+                self.log(&mut s, now_s, "host", "stop", reason.clone());
+                if self.state == MissionState::Clearing {
+                    self.hold_for_operator = true;
+                    s.actions.push(Action::StopVehicle {
+                        category: super::StopCategory::Cat2,
+                    });
+                    self.go(&mut s, MissionState::Paused, now_s, &reason);
+                }
             }
             Input::Abort => {
                 self.log(&mut s, now_s, "operator", "abort", String::new());
@@ -293,10 +371,45 @@ impl Mission {
                 now_s,
                 "operator",
                 "ignored",
-                format!("{other:?} in {:?}", self.state),
+                format!("{} while {}", other.describe(), self.state.as_str()),
             ),
         }
+        if self.state != MissionState::Clearing {
+            self.watchdog.rearm();
+        }
         s
+    }
+
+    /// The progress watchdog (module [`super::progress`]): hold when clearing gets nowhere,
+    /// abort when that hold is not resolved.
+    fn watch_progress(&mut self, s: &mut Step, pose: (f64, f64, f64), now_s: f64) {
+        let cfg = self.supervisor.config().clone();
+        if self.state == MissionState::Clearing {
+            let v = self
+                .watchdog
+                .observe(pose, self.current, now_s, cfg.progress_min_m, cfg.progress_timeout_s);
+            if let Verdict::Hold(reason) = v {
+                self.log(s, now_s, "safety", "no-progress", reason);
+                self.hold_for_operator = true;
+                s.actions.push(Action::StopVehicle {
+                    category: super::StopCategory::Cat2,
+                });
+                self.go(s, MissionState::Paused, now_s, "no-progress");
+            }
+        } else if let Some(held) = self.watchdog.held_for_s(now_s) {
+            if self.state == MissionState::Paused && held >= cfg.progress_abort_s {
+                s.actions.push(Action::StopVehicle {
+                    category: super::StopCategory::Cat1,
+                });
+                s.actions.push(Action::RotorOff);
+                s.actions.push(Action::Finish);
+                let why = format!(
+                    "no-progress: held {held:.0} s without an operator resume (progress_abort_s {} s)",
+                    cfg.progress_abort_s
+                );
+                self.go(s, MissionState::Aborted, now_s, &why);
+            }
+        }
     }
 
     fn next_segment_or_finish(&mut self, s: &mut Step, now_s: f64) {
@@ -356,7 +469,8 @@ impl Mission {
         }
         s.tripped = out.tripped;
         for t in &out.cleared {
-            self.log(s, now_s, "cleared", t.kind.as_str(), t.detail.clone());
+            let detail = format!("cleared after {:.1} s; it tripped on: {}", now_s - t.at_s, t.detail);
+            self.log(s, now_s, "cleared", t.kind.as_str(), detail);
             if t.kind == TripKind::LinkLost {
                 s.actions.push(Action::RotorOn);
             }

@@ -256,9 +256,125 @@ fn restore_comes_back_paused_and_resumes_at_the_next_segment() {
     let mut m = m.restore(MissionState::Clearing, 5, 3, 2);
     assert_eq!(m.state(), MissionState::Paused);
     assert_eq!(m.supervisor().detonation_count(), 2);
+    // the restore is a transition of the record, said once
+    let ev = m.take_restore_event(0.0);
+    assert_eq!(ev.len(), 1);
+    assert_eq!(
+        (ev[0].category, ev[0].name.as_str()),
+        ("transition", "clearing -> paused")
+    );
+    assert!(m.take_restore_event(0.0).is_empty());
     m.step(Input::Observe(Observation::nominal()), 0.0);
     assert_eq!(m.state(), MissionState::Paused);
+    // a restarted mission resumes only after this run's pre-flight, which is recorded
+    let refused = m.step(Input::Resume, 0.5);
+    assert!(
+        refused.actions.is_empty() && refused.events[0].name == "resume-refused",
+        "{refused:?}"
+    );
+    let failed = m.step(Input::Preflight(preflight(false)), 0.6);
+    assert_eq!(failed.events[0].name, "failed");
+    assert!(m.step(Input::Resume, 0.7).actions.is_empty());
+    let passed = m.step(Input::Preflight(preflight(true)), 0.8);
+    assert_eq!(
+        (passed.events[0].category, passed.events[0].name.as_str()),
+        ("preflight", "passed")
+    );
     assert_eq!(m.step(Input::Resume, 1.0).actions, vec![Action::ResumeSegment(3)]);
+}
+
+#[test]
+fn no_progress_holds_with_the_reason_then_aborts() {
+    let (mut m, mut ev) = clearing(SafetyConfig::default());
+    let mut t: f64 = 2.0;
+    // wiggling 0.28 m at the lane start
+    while m.state() == MissionState::Clearing {
+        t += 0.1;
+        let x = 0.14 * t.sin();
+        ev.extend(
+            m.step(
+                Input::Pose {
+                    x_m: x,
+                    y_m: 0.0,
+                    yaw_rad: 0.0,
+                },
+                t,
+            )
+            .events,
+        );
+        assert!(t < 400.0);
+    }
+    assert_eq!(m.state(), MissionState::Paused);
+    assert!((301.0..303.0).contains(&t), "held at {t}");
+    let hold = ev.iter().find(|e| e.name == "no-progress").unwrap();
+    assert_eq!(hold.category, "safety");
+    let within: f64 = hold
+        .detail
+        .split("within ")
+        .nth(1)
+        .unwrap()
+        .split(" m")
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((0.2..=0.28).contains(&within), "{}", hold.detail);
+    assert!(hold.detail.contains("segment 0 for 300 s"), "{}", hold.detail);
+    // auto-resume does not lift it; only time passes
+    while m.state() == MissionState::Paused {
+        t += 0.1;
+        m.step(Input::Observe(Observation::nominal()), t);
+        ev.extend(
+            m.step(
+                Input::Pose {
+                    x_m: 0.0,
+                    y_m: 0.0,
+                    yaw_rad: 0.0,
+                },
+                t,
+            )
+            .events,
+        );
+    }
+    assert_eq!(m.state(), MissionState::Aborted);
+    assert!((421.0..423.5).contains(&t), "aborted at {t}");
+    let last = ev.last().unwrap();
+    assert!(
+        last.name == "paused -> aborted" && last.detail.starts_with("no-progress"),
+        "{last:?}"
+    );
+    assert_monotone(&ev);
+}
+
+#[test]
+fn an_operator_resume_lifts_a_no_progress_hold() {
+    let (mut m, _) = clearing(SafetyConfig::default());
+    let mut t = 2.0;
+    while m.state() == MissionState::Clearing {
+        t += 1.0;
+        m.step(
+            Input::Pose {
+                x_m: 0.0,
+                y_m: 0.0,
+                yaw_rad: 0.0,
+            },
+            t,
+        );
+    }
+    m.step(Input::Resume, t + 1.0);
+    assert_eq!(m.state(), MissionState::Clearing);
+    for i in 0..200 {
+        let t2 = t + 2.0 + i as f64;
+        m.step(
+            Input::Pose {
+                x_m: i as f64,
+                y_m: 0.0,
+                yaw_rad: 0.0,
+            },
+            t2,
+        );
+    }
+    assert_eq!(m.state(), MissionState::Clearing);
 }
 
 #[test]

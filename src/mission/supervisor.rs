@@ -294,17 +294,23 @@ impl SafetySupervisor {
         let gnss_bad = !o.gnss_ok || o.sigma_h_m > cfg.sigma_degraded_m;
         if gnss_bad {
             let d = format!(
-                "GNSS ok {}, σ {:.3} m (limit {} m)",
-                o.gnss_ok, o.sigma_h_m, cfg.sigma_degraded_m
+                "{}, σ {:.3} m (limit {} m)",
+                if o.gnss_ok {
+                    "GNSS position trusted"
+                } else {
+                    "GNSS position not trusted by the estimator"
+                },
+                o.sigma_h_m,
+                cfg.sigma_degraded_m
             );
             self.trip(&mut out, TripKind::GnssDegraded, now_s, d);
         }
         let link_bad = o.heartbeat_age_s.is_none_or(|a| a > cfg.link_timeout_s);
         if link_bad {
-            let d = format!(
-                "vehicle heartbeat age {:?} s (limit {} s)",
-                o.heartbeat_age_s, cfg.link_timeout_s
-            );
+            let d = match o.heartbeat_age_s {
+                Some(a) => format!("last vehicle heartbeat {a:.2} s ago (limit {} s)", cfg.link_timeout_s),
+                None => format!("no vehicle heartbeat yet (limit {} s)", cfg.link_timeout_s),
+            };
             self.trip(&mut out, TripKind::LinkLost, now_s, d);
         }
         let slow = o.rotor_expected && o.rotor_rpm < cfg.stall_fraction * self.rotor_rpm_min;
@@ -324,7 +330,11 @@ impl SafetySupervisor {
                 at_s: now_s,
                 detonation_id: self.detonations,
                 position: Some((x, y, h)),
-                detail: format!("detonation {} at ({x:.2}, {y:.2})", self.detonations),
+                detail: format!(
+                    "detonation {} at {x:.2} m E, {y:.2} m N of the datum, heading {:.0}° from east",
+                    self.detonations,
+                    h.to_degrees()
+                ),
             };
             self.active.push(t.clone());
             out.tripped.push(t);

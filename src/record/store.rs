@@ -199,7 +199,7 @@ impl Record {
         self.conn
             .execute(
                 "UPDATE mission SET state = ?1, state_t_s = ?2 WHERE id = 1",
-                params![state.as_str(), t_s],
+                params![state.as_str(), ms(t_s)],
             )
             .map_err(|e| self.err(e))?;
         Ok(())
@@ -227,7 +227,7 @@ impl Record {
         self.conn
             .execute(
                 "INSERT OR IGNORE INTO segment (seq, kind, start_t_s, start_x_m, start_y_m) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![seq, kind, t_s, x_m, y_m],
+                params![seq, kind, ms(t_s), x_m, y_m],
             )
             .map_err(|e| self.err(e))?;
         Ok(())
@@ -246,7 +246,7 @@ impl Record {
             .execute(
                 "UPDATE segment SET end_t_s = ?2, end_x_m = ?3, end_y_m = ?4, max_cross_track_m = ?5
                  WHERE seq = ?1 AND end_t_s IS NULL",
-                params![seq, t_s, x_m, y_m, max_cross_track_m],
+                params![seq, ms(t_s), x_m, y_m, max_cross_track_m],
             )
             .map_err(|e| self.err(e))?;
         Ok(())
@@ -268,7 +268,7 @@ impl Record {
                 )
                 .map_err(|e| err_at(p, e))?;
             for &(ix, iy) in cells {
-                st.execute(params![ix, iy, t_s]).map_err(|e| err_at(p, e))?;
+                st.execute(params![ix, iy, ms(t_s)]).map_err(|e| err_at(p, e))?;
             }
             let mut st = tx
                 .prepare_cached(
@@ -279,7 +279,7 @@ impl Record {
             for q in track {
                 st.execute(params![
                     q.seq,
-                    q.t_s,
+                    ms(q.t_s),
                     q.x_m,
                     q.y_m,
                     q.yaw_rad,
@@ -301,7 +301,7 @@ impl Record {
                  block_width_m, acknowledged_t_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 params![
                     d.id,
-                    d.t_s,
+                    ms(d.t_s),
                     d.x_m,
                     d.y_m,
                     d.lon,
@@ -310,7 +310,7 @@ impl Record {
                     d.segment,
                     d.block_length_m,
                     d.block_width_m,
-                    d.acknowledged_t_s
+                    d.acknowledged_t_s.map(ms)
                 ],
             )
             .map_err(|e| self.err(e))?;
@@ -322,7 +322,7 @@ impl Record {
         self.conn
             .execute(
                 "UPDATE detonation SET acknowledged_t_s = ?2 WHERE id = ?1 AND acknowledged_t_s IS NULL",
-                params![id, t_s],
+                params![id, ms(t_s)],
             )
             .map_err(|e| self.err(e))?;
         Ok(())
@@ -333,11 +333,17 @@ impl Record {
         self.conn
             .execute(
                 "INSERT OR IGNORE INTO event (seq, t_s, category, name, detail, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![seq, e.t_s, e.category, e.name, e.detail, e.state.as_str()],
+                params![seq, ms(e.t_s), e.category, e.name, e.detail, e.state.as_str()],
             )
             .map_err(|e| self.err(e))?;
         Ok(())
     }
+}
+
+/// Times are stored to the millisecond: the control loop's sums of 0.1 s steps carry binary
+/// rounding (`730.400000000098`) that means nothing and reads as noise.
+fn ms(t_s: f64) -> f64 {
+    (t_s * 1000.0).round() / 1000.0
 }
 
 fn err_at(path: &Path, source: rusqlite::Error) -> RecordError {

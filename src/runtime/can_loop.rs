@@ -49,6 +49,9 @@ pub struct CanLoop<M: VehicleModel> {
     stats: CanLoopStats,
     /// Vehicle-side bytes waiting for the next exchange.
     to_host: Vec<u8>,
+    /// Messages the encoder refused (each said once) and the refusals not yet taken.
+    refused_once: Vec<&'static str>,
+    refused: Vec<String>,
 }
 
 fn nonblocking(fd: &impl AsFd) -> io::Result<()> {
@@ -158,6 +161,8 @@ impl<M: VehicleModel> CanLoop<M> {
             last_heartbeat_s: None,
             stats: CanLoopStats::default(),
             to_host: Vec::new(),
+            refused_once: Vec::new(),
+            refused: Vec::new(),
         };
         let mut open = Vec::new();
         for c in AdapterProfile::Lawicel
@@ -208,6 +213,11 @@ impl<M: VehicleModel> CanLoop<M> {
         self.ecu.model_mut()
     }
 
+    /// Commands the encoder refused since the last call (each message kind once per run).
+    pub fn take_refused(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.refused)
+    }
+
     pub fn stats(&self) -> CanLoopStats {
         self.stats
     }
@@ -219,8 +229,18 @@ impl<M: VehicleModel> CanLoop<M> {
         let now = Duration::from_secs_f64(t_s.max(0.0));
         let mut out = Vec::new();
         for cmd in self.schedule.due(at) {
-            if let Ok(frame) = cmd.encode() {
-                SlcanCommand::Transmit(frame).encode(&mut out);
+            match cmd.encode() {
+                Ok(frame) => SlcanCommand::Transmit(frame).encode(&mut out),
+                // a setpoint the protocol cannot carry is not sent: said once per message, and
+                // handed to the host for the record
+                Err(e) => {
+                    let name = cmd.message_name();
+                    if !self.refused_once.contains(&name) {
+                        self.refused_once.push(name);
+                        tracing::warn!("{name} not sent: {e}");
+                        self.refused.push(format!("{name} not sent: {e}"));
+                    }
+                }
             }
         }
         // One exchange per step, both directions at once: the host's commands of this step

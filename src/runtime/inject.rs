@@ -59,6 +59,20 @@ impl Injection {
     }
 }
 
+impl std::fmt::Display for Injection {
+    /// The fault as written on the command line: `kill@120`, `gnss-outage@30+20`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Injection::GnssOutage { at_s, duration_s } => write!(f, "gnss-outage@{at_s}+{duration_s}"),
+            Injection::LinkLoss { at_s, duration_s } => write!(f, "link-loss@{at_s}+{duration_s}"),
+            Injection::RotorStall { at_s, duration_s } => write!(f, "rotor-stall@{at_s}+{duration_s}"),
+            Injection::EStop { at_s, reset_after_s } => write!(f, "estop@{at_s}+{reset_after_s}"),
+            Injection::Shock { at_s } => write!(f, "shock@{at_s}"),
+            Injection::Kill { at_s } => write!(f, "kill@{at_s}"),
+        }
+    }
+}
+
 fn num(s: &str, what: &str) -> Result<f64, String> {
     let v: f64 = s
         .trim_end_matches('s')
@@ -149,6 +163,8 @@ mod tests {
         ];
         for (s, want) in ok {
             assert_eq!(s.parse::<Injection>().unwrap(), want, "{s}");
+            // and back: the text parses to the same fault
+            assert_eq!(want.to_string().parse::<Injection>().unwrap(), want, "{s}");
         }
         for bad in ["gnss-outage@30", "fire@3", "kill", "kill@-1", "kill@x"] {
             assert!(bad.parse::<Injection>().is_err(), "{bad}");

@@ -18,6 +18,7 @@ pub mod nav;
 pub mod output;
 pub mod report;
 pub mod run;
+pub mod sensor_log;
 pub mod tick;
 pub mod truth;
 

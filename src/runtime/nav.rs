@@ -115,18 +115,21 @@ impl Navigation {
                     (
                         unix_time_s,
                         "fix-rejected",
-                        format!("{reason} (later ones in this run not recorded)"),
+                        format!("{reason} (the rejections that follow are counted in the next `reacquired` event)"),
                     )
                 }
                 LocalizeEvent::Reacquired {
                     unix_time_s,
                     rejected_fixes,
                     jump_m,
-                } => (
-                    unix_time_s,
-                    "reacquired",
-                    format!("after {rejected_fixes} rejected fixes: the estimate moved {jump_m:.3} m"),
-                ),
+                } => {
+                    self.rejecting = false;
+                    (
+                        unix_time_s,
+                        "reacquired",
+                        format!("after {rejected_fixes} rejected fixes: the estimate moved {jump_m:.3} m"),
+                    )
+                }
                 LocalizeEvent::OutageStarted {
                     unix_time_s,
                     last_fix_s,

@@ -5,9 +5,8 @@ use super::run::SimSummary;
 use super::tick::Host;
 use super::RuntimeError;
 use crate::plan::output::{multipolygon_geometry, to_geojson};
-use crate::plan::pose::Pose;
 use crate::plan::PlanConfig;
-use crate::plan::{Direction, Motion, PathKind};
+use crate::plan::{Motion, PathKind};
 use crate::record::TrackPoint;
 use geo::{Area, MultiPolygon};
 use serde_json::json;
@@ -15,37 +14,114 @@ use serde_json::json;
 /// Writer of the outputs.
 pub struct Outputs;
 
-/// The driven path as plan motions: one straight piece per ~2 m (or 0.05 rad of yaw) of each
-/// executed segment, with that segment's kind, direction and implement state.
-pub fn driven_motions(track: &[TrackPoint], plan: &[Motion]) -> Vec<Motion> {
-    let mut out = Vec::new();
-    let mut last: Option<&TrackPoint> = None;
-    for q in track.iter().filter(|q| q.segment >= 0) {
-        let Some(l) = last else {
-            last = Some(q);
+/// A turn on the spot: a step turning about a point nearer than this to base_link, m (pivots
+/// turn about a point `pivot_centre_behind_m` ≤ 1 m behind it; Dubins turns have radii of metres).
+const PIVOT_RADIUS_M: f64 = 1.0;
+
+/// One piece of the driven track: consecutive kept poses with the same segment, implement
+/// state and direction.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DrivenPiece {
+    pub kind: PathKind,
+    pub implement: bool,
+    pub reverse: bool,
+    pub poses: Vec<TrackPoint>,
+}
+
+/// The driven track as pieces in the plan's format: every kept pose of the record (a lossless
+/// simplification of every control step, see `Host::sample_track`), a new piece where the
+/// segment, the implement state or the direction changes, each piece starting where the last
+/// one ended. A turn on the spot is, as in plans, the heading change between two pieces.
+pub fn driven_pieces(track: &[TrackPoint], plan: &[Motion]) -> Vec<DrivenPiece> {
+    let mut out: Vec<DrivenPiece> = Vec::new();
+    for w in track.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let d = (b.x_m - a.x_m).hypot(b.y_m - a.y_m);
+        let dyaw = crate::plan::pose::angle_diff(a.yaw_rad, b.yaw_rad).abs();
+        if dyaw > 1e-3 && d < PIVOT_RADIUS_M * dyaw {
+            // a pivot: the next piece starts after it
+            out.push(DrivenPiece {
+                kind: PathKind::Turn,
+                implement: false,
+                reverse: false,
+                poses: Vec::new(),
+            });
             continue;
-        };
-        let same = l.segment == q.segment;
-        let far = (q.x_m - l.x_m).hypot(q.y_m - l.y_m) >= 2.0 || (q.yaw_rad - l.yaw_rad).abs() >= 0.05;
-        if !same || far {
-            if same {
-                let kind = plan.get(q.segment as usize).map_or(PathKind::Transit, |m| m.kind());
-                out.push(Motion::Straight {
-                    from: Pose::new(l.x_m, l.y_m, l.yaw_rad),
-                    to: Pose::new(q.x_m, q.y_m, q.yaw_rad),
-                    direction: if q.reverse {
-                        Direction::Reverse
-                    } else {
-                        Direction::Forward
-                    },
-                    implement: q.implement,
-                    kind,
-                });
-            }
-            last = Some(q);
+        }
+        if d < 1e-6 {
+            continue;
+        }
+        let kind = usize::try_from(b.segment)
+            .ok()
+            .and_then(|n| plan.get(n))
+            .map_or(PathKind::Transit, |m| m.kind());
+        let same = out
+            .last()
+            .is_some_and(|p| !p.poses.is_empty() && (p.kind, p.implement, p.reverse) == (kind, b.implement, b.reverse));
+        if same {
+            out.last_mut().expect("checked").poses.push(b);
+        } else {
+            out.push(DrivenPiece {
+                kind,
+                implement: b.implement,
+                reverse: b.reverse,
+                poses: vec![a, b],
+            });
         }
     }
+    out.retain(|p| p.poses.len() >= 2);
     out
+}
+
+/// track.geojson: the driven pieces as LineStrings with the plan's properties (`seq`, `kind`,
+/// `implement`, `direction`, `speed_mps`) plus each vertex's yaw (`yaw_rad`) and the piece's
+/// times (`t_s`: start, end), and the plan's `machine` and `datum` members.
+pub fn track_geojson(
+    pieces: &[DrivenPiece],
+    datum: &crate::geodesy::Datum,
+    m: &crate::machine::MachineProfile,
+) -> serde_json::Value {
+    let mut fc = to_geojson(&[], &[], datum, m, None);
+    let features: Vec<serde_json::Value> = pieces
+        .iter()
+        .enumerate()
+        .map(|(seq, p)| {
+            let coords: Vec<[f64; 2]> = p
+                .poses
+                .iter()
+                .map(|q| {
+                    let ll = datum.to_latlon_2d(q.x_m, q.y_m);
+                    [ll.lon_deg, ll.lat_deg]
+                })
+                .collect();
+            let len: f64 = p
+                .poses
+                .windows(2)
+                .map(|w| (w[1].x_m - w[0].x_m).hypot(w[1].y_m - w[0].y_m))
+                .sum();
+            let (t0, t1) = (p.poses[0].t_s, p.poses[p.poses.len() - 1].t_s);
+            json!({
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": coords},
+                "properties": {
+                    "seq": seq,
+                    "kind": p.kind.as_str(),
+                    "implement": p.implement,
+                    "direction": if p.reverse { "reverse" } else { "forward" },
+                    "speed_mps": round(len / (t1 - t0).max(1e-9), 3),
+                    "t_s": [round(t0, 1), round(t1, 1)],
+                    "yaw_rad": p.poses.iter().map(|q| round(q.yaw_rad, 5)).collect::<Vec<_>>(),
+                }
+            })
+        })
+        .collect();
+    fc["features"] = json!(features);
+    fc
+}
+
+fn round(v: f64, digits: i32) -> f64 {
+    let k = 10f64.powi(digits);
+    (v * k).round() / k
 }
 
 fn write(dir: &std::path::Path, name: &str, bytes: &[u8]) -> Result<(), RuntimeError> {
@@ -66,8 +142,7 @@ impl Outputs {
             serde_json::to_string_pretty(s).unwrap_or_default().as_bytes(),
         )?;
         let track = h.p.record.track()?;
-        let driven = driven_motions(&track, &h.p.motions);
-        let fc = to_geojson(&driven, &[], datum, h.p.m, None);
+        let fc = track_geojson(&driven_pieces(&track, &h.p.motions), datum, h.p.m);
         write(dir, "track.geojson", fc.to_string().as_bytes())?;
         let cfg = PlanConfig::default();
         let processed = h.p.grid.processed_polygons();

@@ -13,7 +13,7 @@ use crate::field::{self, FieldOptions};
 use crate::machine::MachineProfile;
 use crate::mission::{FootprintMonitor, Input, Mission, MissionState, SafetyConfig};
 use crate::plan::{self, Motion, PlanConfig, Pose};
-use crate::record::{Durability, MissionRow, Record, RecordedSegment};
+use crate::record::{Durability, MissionRow, Record, RecordedSegment, ResumePoint};
 use crate::sim::{Fault, FaultKind, Scenario, SimConfig, SimVehicle, Soil};
 use crate::track::{PathTracker, TrackerConfig};
 use geo::Area;
@@ -50,8 +50,18 @@ pub struct SimOptions {
     pub downhill_rad: f64,
     /// Control period, s.
     pub dt_s: f64,
-    /// Give up (aborted) after this much simulated time, s.
-    pub max_sim_s: f64,
+    /// Stop the simulation (the mission left `paused`, resumable) at this much mission time, s;
+    /// `None`: three times the plan's estimated duration plus an hour ([`default_time_limit_s`]).
+    pub max_sim_s: Option<f64>,
+    /// Write the receiver's NMEA (`gnss.nmea`) and the track odometry (`odometry.csv`) in the
+    /// formats `demine localize` reads.
+    pub log_sensors: bool,
+}
+
+/// The simulated time limit when none is given: three times the plan's estimated duration plus
+/// an hour, s.
+pub fn default_time_limit_s(motions: &[Motion], m: &MachineProfile) -> f64 {
+    3.0 * motions.iter().map(|mo| mo.duration_s(m)).sum::<f64>() + 3600.0
 }
 
 impl SimOptions {
@@ -73,7 +83,8 @@ impl SimOptions {
             slope_deg: 0.0,
             downhill_rad: 0.0,
             dt_s: 0.1,
-            max_sim_s: 7.0 * 24.0 * 3600.0,
+            max_sim_s: None,
+            log_sensors: false,
         }
     }
 }
@@ -111,6 +122,13 @@ pub struct SimSummary {
     pub gap_fill_segments: usize,
     pub resumed: bool,
     pub seed: u64,
+    /// Why the mission is in its state, in plain words (the last transition's reason, or the
+    /// failed pre-flight checks, or the time limit).
+    pub reason: String,
+    /// The simulated time limit of this run, s.
+    pub time_limit_s: f64,
+    /// This run's pre-flight checks passed (false: the mission did not clear in this run).
+    pub preflight_passed: bool,
 }
 
 /// Where a motion starts.
@@ -197,14 +215,56 @@ fn scenario(opts: &SimOptions, t0_s: f64) -> Scenario {
     }
 }
 
+/// The field of a resumed mission: the GeoJSON stored in its record (the file may have changed
+/// or gone since). A `--field` whose content differs from the recorded one is refused: one
+/// record, one field.
+fn resumed_field(opts: &SimOptions, record_path: &std::path::Path) -> Result<field::Field, RuntimeError> {
+    let rec = Record::open(record_path, Durability::Normal)?;
+    let row = rec
+        .mission()?
+        .ok_or_else(|| RuntimeError::Invalid(format!("{}: no mission recorded to resume", record_path.display())))?;
+    let given = opts.field_path.display().to_string();
+    match std::fs::read_to_string(&opts.field_path) {
+        Ok(text) if text != row.field_geojson => {
+            if given == row.field_name {
+                tracing::warn!(
+                    "{given} changed since the mission started: the field recorded in {} is used",
+                    record_path.display()
+                );
+            } else {
+                return Err(RuntimeError::Invalid(format!(
+                    "--field {given} is not the field of the mission recorded in {} (that is {}: {} bytes, this file {} bytes, \
+                     different content): a mission resumes on its own field; leave --field out",
+                    record_path.display(),
+                    row.field_name,
+                    row.field_geojson.len(),
+                    text.len()
+                )));
+            }
+        }
+        Ok(_) => {}
+        Err(_) if given == row.field_name => {}
+        Err(e) => return Err(RuntimeError::Io { what: given, source: e }),
+    }
+    Ok(field::parse(
+        &row.field_geojson,
+        &format!("{} (as recorded in {})", row.field_name, record_path.display()),
+        &FieldOptions::default(),
+    )?)
+}
+
 /// Run the mission to its end (completed or aborted), writing every output in `out_dir`.
 pub fn run(opts: &SimOptions, progress: &mut dyn FnMut(&Progress)) -> Result<SimSummary, RuntimeError> {
     let wall0 = Instant::now();
     let m = &opts.machine;
     opts.safety.validate()?;
-    let field = field::load(&opts.field_path, &FieldOptions::default())?;
-    std::fs::create_dir_all(&opts.out_dir).map_err(RuntimeError::io(opts.out_dir.display().to_string()))?;
     let record_path = opts.out_dir.join("record.sqlite");
+    if opts.resume && !record_path.exists() {
+        return Err(RuntimeError::Invalid(format!(
+            "{}: no record to resume (--resume takes the --out directory of an earlier `demine sim`)",
+            record_path.display()
+        )));
+    }
     if !opts.resume && record_path.exists() {
         return Err(RuntimeError::Invalid(format!(
             "{} exists: continue it with --resume {} or choose another --out",
@@ -212,6 +272,17 @@ pub fn run(opts: &SimOptions, progress: &mut dyn FnMut(&Progress)) -> Result<Sim
             opts.out_dir.display()
         )));
     }
+    let field = if opts.resume {
+        resumed_field(opts, &record_path)?
+    } else {
+        field::load(&opts.field_path, &FieldOptions::default())?
+    };
+    // a profile the simulated implement cannot run is refused before anything is written (on a
+    // resume, after the record's own machine is compared, below)
+    if !opts.resume {
+        crate::sim::implement::check_profile(m).map_err(RuntimeError::Invalid)?;
+    }
+    std::fs::create_dir_all(&opts.out_dir).map_err(RuntimeError::io(opts.out_dir.display().to_string()))?;
     let mut record = Record::open(&record_path, Durability::Normal)?;
     // a resumed mission keeps its world and its machine
     let resumed_opts;
@@ -225,6 +296,7 @@ pub fn run(opts: &SimOptions, progress: &mut dyn FnMut(&Progress)) -> Result<Sim
                     m.name
                 )));
             }
+            crate::sim::implement::check_profile(m).map_err(RuntimeError::Invalid)?;
             if row.seed != opts.seed {
                 tracing::warn!(
                     "--seed {} ignored: the recorded mission's world was seeded {}",
@@ -251,6 +323,7 @@ pub fn run(opts: &SimOptions, progress: &mut dyn FnMut(&Progress)) -> Result<Sim
     let mut grid = ProcessedGrid::new(cov, m, &field.hazard, &field.safe)
         .map_err(|e| RuntimeError::Invalid(format!("{}: {e}", opts.field_path.display())))?;
     let mut mission = Mission::new(opts.safety.clone(), m, 2);
+    let mut first_event_seq = 0;
     let (motions, start, t0, resumed) = if opts.resume {
         let rp = record.resume_point()?;
         let motions = rp
@@ -283,7 +356,18 @@ pub fn run(opts: &SimOptions, progress: &mut dyn FnMut(&Progress)) -> Result<Sim
             .or_else(|| motions.first().map(start_pose))
             .ok_or_else(|| RuntimeError::Invalid("record: empty plan".into()))?;
         mission = mission.restore(rp.state, motions.len(), rp.next_segment, rp.detonations.len() as u32);
-        (motions, start, rp.last_t_s + 1.0, Some(rp))
+        let t0 = rp.last_t_s + 1.0;
+        let mut seq = rp.next_event_seq;
+        for e in mission.take_restore_event(t0) {
+            record.add_event(seq, &e)?;
+            record.set_state(e.state, t0)?;
+            seq += 1;
+        }
+        let rp = ResumePoint {
+            next_event_seq: seq,
+            ..rp
+        };
+        (motions, start, t0, Some(rp))
     } else {
         let plan = plan::plan(&field, m, &PlanConfig::default())?;
         let text = std::fs::read_to_string(&opts.field_path)
@@ -305,12 +389,17 @@ pub fn run(opts: &SimOptions, progress: &mut dyn FnMut(&Progress)) -> Result<Sim
             .first()
             .map(start_pose)
             .ok_or_else(|| RuntimeError::Invalid("the plan has no motions".into()))?;
-        mission.step(
+        let loaded = mission.step(
             Input::PlanLoaded {
                 segments: plan.motions.len(),
             },
             0.0,
         );
+        // `idle -> planned` is the record's first event
+        for (seq, e) in loaded.events.iter().enumerate() {
+            record.add_event(seq as i64, e)?;
+        }
+        first_event_seq = loaded.events.len() as i64;
         record.set_state(mission.state(), 0.0)?;
         (plan.motions, start, 0.0, None)
     };
@@ -352,6 +441,15 @@ pub fn run(opts: &SimOptions, progress: &mut dyn FnMut(&Progress)) -> Result<Sim
         },
         resumed.as_ref(),
     );
+    if resumed.is_none() {
+        host.event_seq = first_event_seq;
+    }
+    host.time_limit_s = opts
+        .max_sim_s
+        .unwrap_or_else(|| default_time_limit_s(&host.p.motions, m));
+    if opts.log_sensors {
+        host.sensor_log = Some(super::sensor_log::SensorLog::create(&opts.out_dir)?);
+    }
     host.run(progress, wall0)?;
     let summary = host.summary(wall0.elapsed().as_secs_f64(), resumed.is_some());
     Outputs::write(&host, &summary)?;

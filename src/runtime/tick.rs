@@ -79,6 +79,12 @@ pub struct Host<'a> {
     pub(super) event_seq: i64,
     pub(super) track_seq: i64,
     pub(super) last_track: Option<TrackPoint>,
+    /// Driven poses since the last kept one, not yet decided (see `sample_track`).
+    pub(super) pending: Vec<TrackPoint>,
+    /// The simulated time limit of this run, s.
+    pub time_limit_s: f64,
+    /// Simulated time at the start of this run (after a resume: where the record ended), s.
+    pub run_t0_s: f64,
     pub(super) cells: Vec<(i64, i64)>,
     pub(super) track: Vec<TrackPoint>,
     pub(super) acks: Vec<(f64, u32)>,
@@ -86,6 +92,10 @@ pub struct Host<'a> {
     pub(super) fp_bad: bool,
     pub(super) inputs: VecDeque<Input>,
     pub(super) finished: bool,
+    /// This run's pre-flight failed: the failed checks in plain words.
+    pub preflight_failure: Option<String>,
+    /// `--log-sensors`: the receiver's NMEA and the odometry of this run.
+    pub sensor_log: Option<super::sensor_log::SensorLog>,
 }
 
 impl<'a> Host<'a> {
@@ -115,6 +125,9 @@ impl<'a> Host<'a> {
             event_seq: resumed.map_or(0, |r| r.next_event_seq),
             track_seq: resumed.map_or(0, |r| r.next_track_seq),
             last_track: None,
+            pending: Vec::new(),
+            time_limit_s: f64::INFINITY,
+            run_t0_s: t,
             cells: Vec::new(),
             track: Vec::new(),
             acks: Vec::new(),
@@ -122,6 +135,8 @@ impl<'a> Host<'a> {
             fp_bad: false,
             inputs: VecDeque::new(),
             finished: false,
+            preflight_failure: None,
+            sensor_log: None,
         }
     }
 
@@ -163,7 +178,11 @@ impl<'a> Host<'a> {
                     self.feed(Input::Resume)?;
                 }
                 Injection::Kill { .. } => {
+                    self.close_track();
                     self.flush()?;
+                    if let Some(log) = self.sensor_log.as_mut() {
+                        log.flush()?;
+                    }
                     let _ = nix::sys::signal::kill(nix::unistd::getpid(), nix::sys::signal::Signal::SIGKILL);
                 }
                 _ => {}
@@ -189,6 +208,9 @@ impl<'a> Host<'a> {
                 _ => {}
             }
         }
+        for what in self.p.can.take_refused() {
+            self.host_event("can", "setpoint-refused", what)?;
+        }
         // estimator: the receiver's sentences and the odometry
         let sim = self.p.can.model_mut();
         let sim_t = sim.time_s();
@@ -201,8 +223,16 @@ impl<'a> Host<'a> {
                 .min_by(|a, b| (a.t_s - at).abs().total_cmp(&(b.t_s - at).abs()))
                 .map(|s| s.yaw_rate_rps);
             self.p.nav.odometry(at, self.odo.0, self.odo.1, gyro);
+            if let Some(log) = self.sensor_log.as_mut() {
+                log.odometry(self.p.nav.unix_s(at), self.odo.0, self.odo.1, gyro)?;
+            }
         }
         self.prev_sim_t = Some(sim_t);
+        if let Some(log) = self.sensor_log.as_mut() {
+            for e in &out.gnss {
+                log.sentences(&e.sentences)?;
+            }
+        }
         self.p.nav.gnss(&out.gnss);
         self.est = self.p.nav.estimate(sim_t);
         for (at, name, detail) in self.p.nav.take_events() {
@@ -254,6 +284,11 @@ impl<'a> Host<'a> {
             self.feed(Input::Observe(obs))?;
             self.check_truth_footprint(t)?;
         }
+        self.feed(Input::Pose {
+            x_m: est.x_m,
+            y_m: est.y_m,
+            yaw_rad: est.yaw_rad,
+        })?;
         let due: Vec<u32> = self.acks.iter().filter(|a| a.0 <= t).map(|a| a.1).collect();
         self.acks.retain(|a| a.0 > t);
         for id in due {
@@ -341,6 +376,27 @@ impl<'a> Host<'a> {
         self.sample_track(t);
         self.flush()?;
         self.p.t_s = t + dt;
+        Ok(())
+    }
+}
+
+impl Host<'_> {
+    /// An event of the host itself (not of the mission), in the record's numbering.
+    pub(super) fn host_event(
+        &mut self,
+        category: &'static str,
+        name: &str,
+        detail: String,
+    ) -> Result<(), RuntimeError> {
+        let e = MissionEvent {
+            t_s: self.p.t_s,
+            category,
+            name: name.into(),
+            detail,
+            state: self.p.mission.state(),
+        };
+        self.p.record.add_event(self.event_seq, &e)?;
+        self.event_seq += 1;
         Ok(())
     }
 }

@@ -54,6 +54,56 @@ impl ImplementParams {
     }
 }
 
+/// Refuse a profile the simulated implement cannot run: at the profile's clearing speed its tool
+/// must reach the profile's depth target (within the interlock's 5 mm) and the loaded rotor must
+/// stay at or above the profile's minimum without stalling. Otherwise the interlock would hold the
+/// machine at every lane start for ever; the message gives the figures and what would work.
+///
+/// # Units
+/// Profile units (m, m/s, rpm); the model's parameters are [`ImplementParams::for_width`].
+pub fn check_profile(m: &crate::machine::MachineProfile) -> Result<(), String> {
+    let p = ImplementParams::for_width(m.working_width_m);
+    let i = Implement::new(p.clone());
+    let v = m.clearing_speed_mps;
+    let reach_m = i.depth_at_speed(v, m.depth_target_m);
+    let name = &m.name;
+    if reach_m < m.depth_target_m - 0.005 {
+        // the fastest speed at which the target depth is reached, and the deepest target at this speed
+        let v_ok = p.depth_ref_speed_mps * p.depth_max_m / m.depth_target_m.max(1e-9);
+        let hint = if m.depth_target_m > p.depth_max_m {
+            format!(
+                "the simulated tool reaches at most {:.2} m at any speed: lower depth_target_m to {:.2} m or less",
+                p.depth_max_m, p.depth_max_m
+            )
+        } else {
+            format!(
+                "lower clearing_speed_mps to {:.3} m/s or less, or depth_target_m to {:.2} m or less",
+                v_ok, reach_m
+            )
+        };
+        return Err(format!(
+            "machine {name:?}: at its clearing speed {v:.2} m/s the simulated {} reaches only {reach_m:.3} m deep \
+             (full depth {:.2} m up to {:.3} m/s, d = d_max·v_ref/v above), but the profile asks depth_target_m {:.3} m: \
+             the implement interlock would hold the machine at every lane start; {hint}",
+            format!("{:?}", m.implement).to_lowercase(),
+            p.depth_max_m,
+            p.depth_ref_speed_mps,
+            m.depth_target_m
+        ));
+    }
+    let soil_m3s = reach_m * v * p.width_m;
+    let rpm = m.rotor_rpm_target - p.load_rpm_per_m3s * soil_m3s;
+    if soil_m3s > p.stall_m3s || rpm < m.rotor_rpm_min {
+        return Err(format!(
+            "machine {name:?}: at its clearing speed {v:.2} m/s and depth {reach_m:.2} m the simulated rotor processes \
+             {soil_m3s:.3} m³/s of soil (stall at {:.2} m³/s) and runs at {rpm:.0} rpm under that load, below the \
+             profile's rotor_rpm_min {:.0} rpm: lower clearing_speed_mps or raise rotor_rpm_target",
+            p.stall_m3s, m.rotor_rpm_min
+        ));
+    }
+    Ok(())
+}
+
 /// What the implement is asked to do.
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
 pub struct ImplementDemand {
@@ -211,6 +261,37 @@ mod tests {
         assert!(i.state().rotor_rpm > 200.0, "runs down, not at once");
         run(&mut i, ImplementDemand::default(), 0.0, 10.0);
         assert_eq!(i.state().rotor_rpm, 0.0);
+    }
+
+    #[test]
+    fn profiles_the_simulated_implement_cannot_run_are_refused_with_the_figures() {
+        use crate::machine::MachineProfile;
+        check_profile(&MachineProfile::default_profile()).unwrap();
+        let tiller =
+            MachineProfile::from_yaml(include_str!("../../machines/large_tiller.yaml"), "large_tiller.yaml").unwrap();
+        let e = check_profile(&tiller).unwrap_err();
+        // 0.30 m · 0.139 / 0.22 = 0.190 m
+        for figure in ["0.22 m/s", "0.190 m", "depth_target_m 0.300 m", "0.139 m/s"] {
+            assert!(e.contains(figure), "{figure}: {e}");
+        }
+        let slow = MachineProfile {
+            clearing_speed_mps: 0.13,
+            ..tiller.clone()
+        };
+        check_profile(&slow).unwrap();
+        let deep = MachineProfile {
+            depth_target_m: 0.4,
+            clearing_speed_mps: 0.05,
+            ..tiller.clone()
+        };
+        assert!(check_profile(&deep).unwrap_err().contains("at most 0.30 m"));
+        let weak = MachineProfile {
+            rotor_rpm_target: 380.0,
+            rotor_rpm_min: 370.0,
+            clearing_speed_mps: 0.13,
+            ..tiller
+        };
+        assert!(check_profile(&weak).unwrap_err().contains("rotor_rpm_min 370 rpm"));
     }
 
     #[test]
