@@ -3,4 +3,5 @@
 pub mod can;
 pub mod localize;
 pub mod plan;
+pub mod record;
 pub mod sim;

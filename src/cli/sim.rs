@@ -53,6 +53,9 @@ pub struct SimArgs {
     /// … falling towards this direction, degrees clockwise from north.
     #[arg(long, default_value_t = 0.0)]
     pub downhill_deg: f64,
+    /// Also write the run as a ROS 2 bag (MCAP) here, for `ros2 bag play` / Foxglove.
+    #[arg(long, value_name = "RUN.mcap")]
+    pub mcap: Option<PathBuf>,
 }
 
 fn bar() -> ProgressBar {
@@ -136,6 +139,7 @@ pub fn run(a: SimArgs) -> anyhow::Result<()> {
         slope_deg: a.slope_deg,
         // bearing clockwise from north → ENU angle counter-clockwise from east
         downhill_rad: (90.0 - a.downhill_deg).to_radians(),
+        mcap: a.mcap.clone(),
         ..SimOptions::new(field, out.clone())
     };
     let pb = bar();

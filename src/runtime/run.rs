@@ -52,6 +52,8 @@ pub struct SimOptions {
     pub dt_s: f64,
     /// Give up (aborted) after this much simulated time, s.
     pub max_sim_s: f64,
+    /// Also write the run as a rosbag2 MCAP bag here (`record.gpkg` is always written).
+    pub mcap: Option<PathBuf>,
 }
 
 impl SimOptions {
@@ -74,6 +76,7 @@ impl SimOptions {
             downhill_rad: 0.0,
             dt_s: 0.1,
             max_sim_s: 7.0 * 24.0 * 3600.0,
+            mcap: None,
         }
     }
 }
@@ -355,5 +358,7 @@ pub fn run(opts: &SimOptions, progress: &mut dyn FnMut(&Progress)) -> Result<Sim
     host.run(progress, wall0)?;
     let summary = host.summary(wall0.elapsed().as_secs_f64(), resumed.is_some());
     Outputs::write(&host, &summary)?;
+    crate::record::export::write_mission_exports(&record_path, opts.mcap.as_deref())
+        .map_err(|e| RuntimeError::Invalid(e.to_string()))?;
     Ok(summary)
 }
