@@ -26,6 +26,9 @@ enum Command {
     Sim(cli::sim::SimArgs),
     /// Replay a GNSS (NMEA) log and a track-odometry log through the localizer.
     Localize(cli::localize::LocalizeArgs),
+    /// The clearance record: export it as a GeoPackage (GIS) or an MCAP bag (RViz, Foxglove).
+    #[command(subcommand_required = true)]
+    Record(cli::record::RecordArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -43,6 +46,7 @@ fn main() -> std::process::ExitCode {
         Command::Can(a) => cli::can::run(a),
         Command::Sim(a) => cli::sim::run(a),
         Command::Localize(a) => cli::localize::run(a),
+        Command::Record(a) => cli::record::run(a),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

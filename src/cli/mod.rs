@@ -3,6 +3,7 @@
 pub mod can;
 pub mod localize;
 pub mod plan;
+pub mod record;
 pub mod sim;
 
 /// Exit codes of `demine` besides 0 (success), 1 (an input refused or an I/O error) and 2 (clap:

@@ -81,6 +81,9 @@ pub struct SimArgs {
     /// … falling towards this direction, degrees clockwise from north.
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub downhill_deg: f64,
+    /// Also write the run as a ROS 2 bag (MCAP) here, for `ros2 bag play` / Foxglove.
+    #[arg(long, value_name = "RUN.mcap")]
+    pub mcap: Option<PathBuf>,
 }
 
 fn bar() -> ProgressBar {
@@ -188,6 +191,7 @@ pub fn run(a: SimArgs) -> anyhow::Result<()> {
         downhill_rad: (90.0 - a.downhill_deg).to_radians(),
         max_sim_s,
         log_sensors: a.log_sensors,
+        mcap: a.mcap.clone(),
         ..SimOptions::new(field, out.clone())
     };
     let pb = bar();

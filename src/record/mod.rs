@@ -17,6 +17,7 @@
 //! `Normal` because it commits hundreds of times per wall-clock second and its failure mode
 //! under test is a killed process, not a power cut.
 
+pub mod export;
 mod read;
 mod schema;
 mod store;

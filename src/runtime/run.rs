@@ -56,6 +56,8 @@ pub struct SimOptions {
     /// Write the receiver's NMEA (`gnss.nmea`) and the track odometry (`odometry.csv`) in the
     /// formats `demine localize` reads.
     pub log_sensors: bool,
+    /// Also write the run as a rosbag2 MCAP bag here (`record.gpkg` is always written).
+    pub mcap: Option<PathBuf>,
 }
 
 /// The simulated time limit when none is given: three times the plan's estimated duration plus
@@ -85,6 +87,7 @@ impl SimOptions {
             dt_s: 0.1,
             max_sim_s: None,
             log_sensors: false,
+            mcap: None,
         }
     }
 }
@@ -453,5 +456,7 @@ pub fn run(opts: &SimOptions, progress: &mut dyn FnMut(&Progress)) -> Result<Sim
     host.run(progress, wall0)?;
     let summary = host.summary(wall0.elapsed().as_secs_f64(), resumed.is_some());
     Outputs::write(&host, &summary)?;
+    crate::record::export::write_mission_exports(&record_path, opts.mcap.as_deref())
+        .map_err(|e| RuntimeError::Invalid(e.to_string()))?;
     Ok(summary)
 }
