@@ -63,6 +63,10 @@ const MASK_CELL_M: f64 = 0.25;
 /// How far passes run on past the hazard's boundary onto safe ground, metres.
 pub const OVERRUN_M: f64 = 0.5;
 
+/// How far the outermost lanes reach beyond the hazard's edges along them, metres (see
+/// [`super::lanes::band_pieces_edged`]).
+pub const EDGE_M: f64 = 0.1;
+
 /// What [`Executor::set_overrun`] needs.
 struct Overrun {
     safe: FootprintRule,

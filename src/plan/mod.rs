@@ -285,11 +285,12 @@ pub fn plan_strategy(
     }
     // Stage 4: lanes and cells.
     let f = lanes::LaneFrame::new(angle_rad);
-    let pieces = lanes::band_pieces(
+    let pieces = lanes::band_pieces_edged(
         &f.polygons_to_lane(&main_region),
         &f.polygons_to_lane(&site.forbidden),
         m.working_width_m,
         m.lane_spacing_m(),
+        execute::EDGE_M,
     );
     let cells = cells::decompose(&pieces);
     let main_t = ex.add_target(main_region);
