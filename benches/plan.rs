@@ -1,5 +1,7 @@
-//! Planning benchmark: time and path quality on the shipped example fields and on a 5 ha field
-//! with 3 obstacles (built here in ENU). Prints one line per field; `cargo bench --bench plan`.
+//! Planning benchmark: time and path quality on the shipped example fields, on a 5 ha field with 3
+//! obstacles (built here in ENU), and side by side with Fields2Cover 2.1.0 on its five anchor fields
+//! with the anchor machine (`tests/data/f2c/`). Prints one line per field; `cargo bench --bench plan
+//! [-- RUNS]`; `-- f2c` plans only the anchor fields.
 
 use demine::field::{Field, FieldOptions, SafeSource};
 use demine::geodesy::{Datum, LatLon};
@@ -34,7 +36,26 @@ fn five_ha() -> Field {
     }
 }
 
+/// Fields2Cover 2.1.0's default pipeline on the anchor fields (plan time s, path cost), measured on a
+/// 2-core machine like ours, interleaved with demine (tests/data/f2c/NOTE.md, README).
+const F2C: [(&str, f64, f64); 5] = [
+    ("a_ee_field_130", 4.58, 1.56),
+    ("b_square_100m", 0.48, 1.27),
+    ("c_L_shape_1ha", 0.61, 1.39),
+    ("d_two_holes_2ha", 3.20, 1.37),
+    ("e_irregular_12v_5ha", 1.82, 1.15),
+];
+
+/// Path length × lane spacing / processed area (1.0: lanes only, no turns or transits).
+fn path_cost(p: &demine::plan::Plan, m: &MachineProfile) -> f64 {
+    p.path_length_m() * m.lane_spacing_m() / (p.hazard_m2 * p.processed_fraction).max(1e-9)
+}
+
 fn bench(name: &str, f: &Field, m: &MachineProfile, runs: usize) {
+    bench_vs(name, f, m, runs, None);
+}
+
+fn bench_vs(name: &str, f: &Field, m: &MachineProfile, runs: usize, f2c: Option<(f64, f64)>) {
     let cfg = PlanConfig::default();
     let mut times = Vec::new();
     let mut last = None;
@@ -60,12 +81,33 @@ fn bench(name: &str, f: &Field, m: &MachineProfile, runs: usize) {
         p.turn_count(),
         p.time.total_s() / 3600.0
     );
+    let cost = path_cost(&p, m);
+    match f2c {
+        Some((t, c)) => println!(
+            "    path cost {cost:.2} (Fields2Cover {c:.2}, ratio {:.2}); time vs Fields2Cover {t:.2} s: {:.2}× faster",
+            cost / c,
+            t / (times[times.len() / 2] / 1e3)
+        ),
+        None => println!("    path cost {cost:.2}"),
+    }
 }
 
 fn main() {
     let medium = MachineProfile::default_profile();
     let large = MachineProfile::load(std::path::Path::new("machines/large_tiller.yaml")).expect("shipped profile");
     let runs = std::env::args().filter_map(|a| a.parse().ok()).next().unwrap_or(5);
+    let anchor =
+        MachineProfile::load(std::path::Path::new("tests/data/f2c/machine_2p5m_r4.yaml")).expect("anchor profile");
+    for (name, t, c) in F2C {
+        let path = format!("tests/data/f2c/{name}.geojson");
+        match demine::field::load(std::path::Path::new(&path), &FieldOptions::default()) {
+            Ok(f) => bench_vs(name, &f, &anchor, runs.min(3), Some((t, c))),
+            Err(e) => println!("{path}: {e}"),
+        }
+    }
+    if std::env::args().any(|a| a == "f2c") {
+        return;
+    }
     bench("5 ha + 3 obstacles (medium)", &five_ha(), &medium, runs);
     bench("5 ha + 3 obstacles (large)", &five_ha(), &large, runs.min(3));
     if let Ok(dir) = std::fs::read_dir("examples/fields") {

@@ -43,13 +43,13 @@ fn closest_pair(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> Option<(Coord<f
 
 /// Plan the corridor from `site.safe` to the hazard; `None` if there is no safe area.
 pub fn plan(site: &Site, m: &MachineProfile) -> Option<Access> {
-    let (ps, ph) = closest_pair(&site.safe, &site.hazard)?;
+    let (ps, ph) = closest_pair(&site.safe, &site.target)?;
     let axis = (ph.y - ps.y).atan2(ph.x - ps.x);
     let f = LaneFrame::new(axis);
     let (ls, lh) = (f.to_lane(ps), f.to_lane(ph));
     // wide enough to pivot anywhere along it with a lane to spare
     let width = turn_band_m(m).max(2.0 * m.pivot_radius_m()) + m.working_width_m + m.lane_spacing_m();
-    let hz = f.polygons_to_lane(&site.hazard).bounding_rect()?;
+    let hz = f.polygons_to_lane(&site.target).bounding_rect()?;
     // Lateral position: at the safe area's closest point, moved sideways so that the corridor lies
     // within the safe ground behind it (where each corridor pass starts with the machine on it).
     let behind = super::headland::turn_band_m(m);
@@ -82,7 +82,7 @@ pub fn plan(site: &Site, m: &MachineProfile) -> Option<Access> {
         (lh.x - 1.0, y - width / 2.0),
         (hz.max().x + 1.0, y + width / 2.0),
     ));
-    let corridor = corridor_rect.difference(&site.hazard).difference(&site.safe);
+    let corridor = corridor_rect.difference(&site.target).difference(&site.safe);
     let spine = spine_rect.intersection(&site.workable());
     Some(Access {
         axis_rad: axis,

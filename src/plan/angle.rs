@@ -32,7 +32,7 @@ pub fn rank(site: &Site, m: &MachineProfile, step_deg: f64, extra: &[f64]) -> Ve
         .map(|i| (i as f64 * step_deg).to_radians())
         .collect();
     // directions of the longest boundary edges
-    let simple = site.hazard.simplify(0.5);
+    let simple = site.target.simplify(0.5);
     let mut edges: Vec<(f64, f64)> = Vec::new();
     for p in &simple.0 {
         let c: Vec<_> = p.exterior().coords_iter().collect();
@@ -50,7 +50,7 @@ pub fn rank(site: &Site, m: &MachineProfile, step_deg: f64, extra: &[f64]) -> Ve
         .map(|a| {
             let f = LaneFrame::new(a);
             let pieces = band_pieces(
-                &f.polygons_to_lane(&site.hazard),
+                &f.polygons_to_lane(&site.target),
                 &f.polygons_to_lane(&site.forbidden),
                 m.working_width_m,
                 m.lane_spacing_m(),

@@ -6,6 +6,7 @@
 use super::maneuver::{connect, motion_allowed, From};
 use super::motion::{Direction, Motion, PathKind};
 use super::pose::{hull, Body, Pose};
+use super::reason::{Reason, Unreached};
 use super::rule::FootprintRule;
 use crate::machine::MachineProfile;
 use geo::{Area, BooleanOps, Coord, MultiPolygon, Polygon};
@@ -29,7 +30,7 @@ pub struct Pass {
 pub enum Outcome {
     Done,
     AlreadyProcessed,
-    Unreachable,
+    Unreachable(Reason),
 }
 
 /// The planning state: the machine, the allowed ground and the motions so far.
@@ -50,10 +51,28 @@ pub struct Executor<'a> {
     /// Strips processed, in order.
     pub strips: Vec<Polygon<f64>>,
     pub deferred_passes: usize,
+    /// Passes that could not be driven when last tried, with why (some are covered later by
+    /// other passes: compare with the residual).
+    pub unreached: Vec<Unreached>,
+    overrun: Option<Overrun>,
 }
 
 /// Cell size of the checker's raster, metres.
 const MASK_CELL_M: f64 = 0.25;
+
+/// How far passes run on past the hazard's boundary onto safe ground, metres.
+pub const OVERRUN_M: f64 = 0.5;
+
+/// How far the outermost lanes reach beyond the hazard's edges along them, metres (see
+/// [`super::lanes::band_pieces_edged`]).
+pub const EDGE_M: f64 = 0.1;
+
+/// What [`Executor::set_overrun`] needs.
+struct Overrun {
+    safe: FootprintRule,
+    hazard: MultiPolygon<f64>,
+    forbidden: MultiPolygon<f64>,
+}
 
 /// Area of a pass's strip that must remain for it to be worth driving, m².
 const MIN_REMAINING_M2: f64 = 0.01;
@@ -80,6 +99,8 @@ impl<'a> Executor<'a> {
             motions: Vec::new(),
             strips: Vec::new(),
             deferred_passes: 0,
+            unreached: Vec::new(),
+            overrun: None,
         }
     }
 
@@ -94,16 +115,16 @@ impl<'a> Executor<'a> {
     pub fn run_all(&mut self, passes: Vec<Pass>) -> Vec<Pass> {
         let mut deferred = Vec::new();
         for p in passes {
-            if self.run(&p) == Outcome::Unreachable {
-                deferred.push(p);
+            if let Outcome::Unreachable(r) = self.run(&p) {
+                deferred.push((p, r));
             }
         }
         loop {
             let mut still = Vec::new();
             let mut progressed = false;
-            for p in deferred {
+            for (p, _) in deferred {
                 match self.run(&p) {
-                    Outcome::Unreachable => still.push(p),
+                    Outcome::Unreachable(r) => still.push((p, r)),
                     Outcome::Done => progressed = true,
                     Outcome::AlreadyProcessed => {}
                 }
@@ -114,7 +135,25 @@ impl<'a> Executor<'a> {
             }
         }
         self.deferred_passes += deferred.len();
-        deferred
+        for (p, reason) in &deferred {
+            self.unreached.push(Unreached {
+                strip: self.pass_strip(p),
+                reason: *reason,
+            });
+        }
+        deferred.into_iter().map(|(p, _)| p).collect()
+    }
+
+    /// The strip a pass would process, full length.
+    pub fn pass_strip(&self, p: &Pass) -> Polygon<f64> {
+        let (a, b) = (p.a, p.b);
+        let len = (b.x - a.x).hypot(b.y - a.y).max(1e-9);
+        let n = Coord {
+            x: -(b.y - a.y) / len,
+            y: (b.x - a.x) / len,
+        };
+        let hw = self.m.working_width_m / 2.0;
+        hull(vec![a + n * hw, a - n * hw, b + n * hw, b - n * hw])
     }
 
     /// Trim, connect and commit one pass.
@@ -133,7 +172,22 @@ impl<'a> Executor<'a> {
             (c.x - a.x).hypot(c.y - a.y) <= (c.x - b.x).hypot(c.y - b.y)
         });
         let ends = if near_a { [(a, b), (b, a)] } else { [(b, a), (a, b)] };
-        for (p, q) in ends {
+        // why the pass cannot be driven, if it cannot: the most telling of both directions
+        let mut why = Reason::ObstacleClearance;
+        // each direction with its ends run on past the boundary first, then as trimmed
+        let mut tries: Vec<(usize, Coord<f64>, Coord<f64>)> = Vec::with_capacity(4);
+        for (i, (p, q)) in ends.into_iter().enumerate() {
+            let (p2, q2) = self.overrun(p, q);
+            if p2 != p || q2 != q {
+                tries.push((i, p2, q2));
+            }
+            tries.push((i, p, q));
+        }
+        let mut found = [false; 2];
+        for (dir, p, q) in tries {
+            if found[dir] {
+                continue;
+            }
             let len = ((q.x - p.x).powi(2) + (q.y - p.y).powi(2)).sqrt();
             let u = Coord {
                 x: (q.x - p.x) / len,
@@ -155,6 +209,9 @@ impl<'a> Executor<'a> {
                 continue;
             }
             if !motion_allowed(&mut self.rule, &self.body, &lane) {
+                if why != Reason::NoTurnRoom {
+                    why = Reason::Unreachable;
+                }
                 continue;
             }
             let lane_s = lane.duration_s(self.m);
@@ -174,15 +231,19 @@ impl<'a> Executor<'a> {
                     budget,
                 ),
             };
-            let Some(mut mv) = approach else { continue };
+            let Some(mut mv) = approach else {
+                why = Reason::NoTurnRoom;
+                continue;
+            };
             mv.push(lane);
             let cost: f64 = mv.iter().map(|x| x.duration_s(self.m)).sum();
+            found[dir] = true;
             if best.as_ref().is_none_or(|(c, _, _)| cost < *c) {
                 best = Some((cost, mv, strip));
             }
         }
         let Some((_, mv, strip)) = best else {
-            return Outcome::Unreachable;
+            return Outcome::Unreachable(why);
         };
         let lane_len = mv.last().map(|x| x.length_m()).unwrap_or(0.0);
         self.pose = mv.last().map(|x| x.end());
@@ -193,6 +254,44 @@ impl<'a> Executor<'a> {
         self.strips.push(strip);
         self.last = Some((pass.cell, pass.band));
         Outcome::Done
+    }
+
+    /// Run passes on past the hazard's boundary where safe ground allows: each end that lies on
+    /// the boundary is moved [`OVERRUN_M`] further out when the strip added lies on safe ground
+    /// (or inside the hazard) and clear of every obstacle zone, so that the edge is processed for
+    /// certain, not only to the last centimetre a perfectly tracked machine would reach.
+    pub fn set_overrun(&mut self, safe: &MultiPolygon<f64>, hazard: MultiPolygon<f64>, forbidden: MultiPolygon<f64>) {
+        self.overrun = Some(Overrun {
+            safe: FootprintRule::new(safe),
+            hazard,
+            forbidden,
+        });
+    }
+
+    fn overrun(&mut self, p: Coord<f64>, q: Coord<f64>) -> (Coord<f64>, Coord<f64>) {
+        let Some(o) = self.overrun.as_mut() else { return (p, q) };
+        let len = (q.x - p.x).hypot(q.y - p.y);
+        if len < 1e-6 {
+            return (p, q);
+        }
+        let u = Coord {
+            x: (q.x - p.x) / len,
+            y: (q.y - p.y) / len,
+        };
+        let n = Coord { x: -u.y, y: u.x };
+        let hw = self.m.working_width_m / 2.0;
+        let mut ok = |e: Coord<f64>, out: Coord<f64>| -> bool {
+            let f = e + out * OVERRUN_M;
+            let ext = MultiPolygon::new(vec![hull(vec![e + n * hw, e - n * hw, f + n * hw, f - n * hw])]);
+            let beyond = ext.difference(&o.hazard);
+            if beyond.unsigned_area() < 1e-3 {
+                return false; // not at the boundary
+            }
+            ext.intersection(&o.forbidden).unsigned_area() < 1e-9 && beyond.0.iter().all(|b| o.safe.covers(b))
+        };
+        let p2 = if ok(p, -u) { p - u * OVERRUN_M } else { p };
+        let q2 = if ok(q, u) { q + u * OVERRUN_M } else { q };
+        (p2, q2)
     }
 
     /// The part of the pass still worth processing: its strip within its target minus what is

@@ -35,7 +35,7 @@ pub fn pass_count(m: &MachineProfile) -> usize {
 /// The headland band region (hazard minus the hazard shrunk by the band width).
 pub fn band_region(site: &Site, m: &MachineProfile) -> MultiPolygon<f64> {
     let w = pass_count(m) as f64 * m.lane_spacing_m() + m.lane_overlap_m;
-    site.hazard.difference(&site.hazard.buffer(-w))
+    site.target.difference(&site.target.buffer(-w))
 }
 
 /// Headland passes around every boundary: outer rings and the forbidden zones around obstacles.
@@ -44,7 +44,7 @@ pub fn passes(site: &Site, m: &MachineProfile, target: usize, cell_base: usize) 
     let n = pass_count(m);
     let band = band_region(site, m);
     let mut rings: Vec<LineString<f64>> = site
-        .hazard
+        .target
         .simplify(0.2)
         .0
         .iter()

@@ -116,11 +116,25 @@ pub fn band_pieces(
     width_m: f64,
     spacing_m: f64,
 ) -> Vec<BandPiece> {
+    band_pieces_edged(target, forbidden, width_m, spacing_m, 0.0)
+}
+
+/// [`band_pieces`] with the outermost bands reaching `edge_m` beyond the target's extent on both
+/// sides, so that the edges parallel to the lanes are processed with room for tracking error
+/// instead of to the last centimetre (the strip beyond is processed ground like any other: the
+/// machine may stand on it).
+pub fn band_pieces_edged(
+    target: &MultiPolygon<f64>,
+    forbidden: &MultiPolygon<f64>,
+    width_m: f64,
+    spacing_m: f64,
+    edge_m: f64,
+) -> Vec<BandPiece> {
     let Some(r) = target.bounding_rect() else {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for (band, y) in band_centres(r.min().y, r.max().y, width_m, spacing_m)
+    for (band, y) in band_centres(r.min().y - edge_m, r.max().y + edge_m, width_m, spacing_m)
         .into_iter()
         .enumerate()
     {

@@ -28,7 +28,9 @@ pub mod mask;
 pub mod motion;
 pub mod objective;
 pub mod output;
+pub mod picture;
 pub mod pose;
+pub mod reason;
 pub mod rule;
 pub mod scan;
 pub mod site;
@@ -65,6 +67,9 @@ pub enum Strategy {
     HeadlandFirst,
     /// A processed corridor from a detached safe area, a spine through the hazard, lanes off it.
     AccessSpine,
+    /// Most of the ground is processed by gap passes (each piece along its own axis): the lanes of
+    /// the strategy tried could not be driven. Reported so that the summary says what the plan does.
+    GapFill,
 }
 
 /// Planner settings with their defaults.
@@ -113,6 +118,10 @@ pub struct Plan {
     pub cost: f64,
     /// Passes that could not be reached (their ground is in the residual).
     pub unreachable_passes: usize,
+    /// Why each piece of [`Plan::residual`] is left (same order).
+    pub residual_reasons: Vec<reason::Reason>,
+    /// The passes that could not be driven and whose ground is (partly) in the residual.
+    pub unreached: Vec<reason::Unreached>,
     /// Footprint-rule containment checks made while planning.
     pub rule_checks: u64,
     /// Of which the checker's raster answered alone.
@@ -216,6 +225,7 @@ pub fn plan(field: &Field, m: &MachineProfile, cfg: &PlanConfig) -> Result<Plan,
         .into_iter()
         .min_by(|a, b| a.cost.total_cmp(&b.cost))
         .expect("at least one strategy runs");
+    let best = explain(best, &site, m, cfg);
     // Stage 6: independent replay of the rule before anything is emitted.
     check::verify(&best, &site, m, cfg.footprint_margin_m).map_err(PlanError::CheckFailed)?;
     Ok(best)
@@ -245,6 +255,7 @@ pub fn plan_strategy(
 ) -> Plan {
     let mut ex = Executor::new(m, &site.safe, site.obstacles.clone(), site.start, site.extent());
     ex.body = pose::Body::with_margin(m, cfg.footprint_margin_m);
+    ex.set_overrun(&site.safe, site.target.clone(), site.forbidden.clone());
     let workable = site.workable();
     let hazard_t = ex.add_target(workable.clone());
     let mut cell_base = 0;
@@ -274,11 +285,12 @@ pub fn plan_strategy(
     }
     // Stage 4: lanes and cells.
     let f = lanes::LaneFrame::new(angle_rad);
-    let pieces = lanes::band_pieces(
+    let pieces = lanes::band_pieces_edged(
         &f.polygons_to_lane(&main_region),
         &f.polygons_to_lane(&site.forbidden),
         m.working_width_m,
         m.lane_spacing_m(),
+        execute::EDGE_M,
     );
     let cells = cells::decompose(&pieces);
     let main_t = ex.add_target(main_region);
@@ -287,27 +299,19 @@ pub fn plan_strategy(
         p.cell += cell_base;
     }
     cell_base += cells.len();
-    let mut unreachable = ex.run_all(passes).len();
+    ex.run_all(passes);
     // Stage 7: gap fill over what is left, along and then across each piece.
     for across in [false, true] {
         let rest = residual(site, &ex.strips);
         let gt = ex.add_target(rest.clone());
         let gp = gapfill::passes(&rest, &site.forbidden, m, cfg.gap_fill_min_m2, across, gt, cell_base);
         cell_base += rest.0.len();
-        unreachable = ex.run_all(gp).len();
+        ex.run_all(gp);
     }
-    finish(site, m, cfg, ex, strategy, angle_rad, unreachable)
+    finish(site, m, cfg, ex, strategy, angle_rad)
 }
 
-fn finish(
-    site: &Site,
-    m: &MachineProfile,
-    cfg: &PlanConfig,
-    ex: Executor,
-    strategy: Strategy,
-    angle_rad: f64,
-    unreachable: usize,
-) -> Plan {
+fn finish(site: &Site, m: &MachineProfile, cfg: &PlanConfig, ex: Executor, strategy: Strategy, angle_rad: f64) -> Plan {
     let residual = residual(site, &ex.strips);
     let residual_m2 = residual.unsigned_area();
     let time = MissionTime::of(&ex.motions, m);
@@ -324,7 +328,9 @@ fn finish(
         strategy,
         lane_angle_rad: angle_rad,
         time,
-        unreachable_passes: unreachable,
+        unreachable_passes: 0,
+        residual_reasons: Vec::new(),
+        unreached: ex.unreached,
         rule_checks: ex.rule.checks,
         rule_fast_answers: ex.rule.fast_answers,
         motions: ex.motions,
@@ -366,26 +372,23 @@ pub fn plan_gap_fill(
     }
     let region = region.intersection(&site.workable());
     let t = ex.add_target(region.clone());
-    let mut unreachable = 0;
     for across in [false, true] {
         let rest = ex.processed.remove_from(region.clone());
-        unreachable = ex
-            .run_all(gapfill::passes(
-                &rest,
-                &site.forbidden,
-                m,
-                cfg.gap_fill_min_m2,
-                across,
-                t,
-                0,
-            ))
-            .len();
+        ex.run_all(gapfill::passes(
+            &rest,
+            &site.forbidden,
+            m,
+            cfg.gap_fill_min_m2,
+            across,
+            t,
+            0,
+        ));
     }
     // the residual of a gap fill is what is left of the region
     let rest = ex.processed.remove_from(region);
     let time = MissionTime::of(&ex.motions, m);
     let residual_m2 = rest.unsigned_area();
-    Plan {
+    let plan = Plan {
         cost: cfg.objective.cost(&time, residual_m2),
         processed_fraction: 1.0 - residual_m2 / site.hazard_m2.max(1e-9),
         hazard_m2: site.hazard_m2,
@@ -394,9 +397,102 @@ pub fn plan_gap_fill(
         strategy: Strategy::Boustrophedon,
         lane_angle_rad: 0.0,
         time,
-        unreachable_passes: unreachable,
+        unreachable_passes: 0,
+        residual_reasons: Vec::new(),
+        unreached: ex.unreached,
         rule_checks: ex.rule.checks,
         rule_fast_answers: ex.rule.fast_answers,
         motions: ex.motions,
-    }
+    };
+    let mut plan = explain(plan, &site, m, cfg);
+    plan.strategy = Strategy::GapFill;
+    plan
 }
+
+/// Say what the plan does and what it leaves: the residual pieces' reasons, the unreachable passes
+/// whose ground is still unprocessed, and the strategy and lane angle of the passes actually
+/// driven (the length-weighted dominant direction of the processing passes; `GapFill` when gap
+/// passes process most of the ground).
+pub fn explain(mut plan: Plan, site: &Site, m: &MachineProfile, cfg: &PlanConfig) -> Plan {
+    use geo::{BoundingRect, Intersects};
+    let boxes: Vec<_> = plan.residual.0.iter().filter_map(|p| p.bounding_rect()).collect();
+    let unreached: Vec<reason::Unreached> = std::mem::take(&mut plan.unreached)
+        .into_iter()
+        .filter(|u| {
+            let Some(b) = u.strip.bounding_rect() else { return false };
+            boxes.iter().any(|r| r.intersects(&b))
+                && MultiPolygon::new(vec![u.strip.clone()])
+                    .intersection(&plan.residual)
+                    .unsigned_area()
+                    > MIN_UNREACHED_M2
+        })
+        .collect();
+    plan.residual_reasons = plan
+        .residual
+        .0
+        .iter()
+        .map(|p| reason::classify(p, site, &unreached, m.working_width_m, cfg.gap_fill_min_m2))
+        .collect();
+    plan.unreachable_passes = unreached.len();
+    plan.unreached = unreached;
+    let (mut gap_m, mut other_m) = (0.0, 0.0);
+    let mut bins = [0.0f64; 180];
+    for mo in &plan.motions {
+        if let Motion::Straight {
+            from,
+            to,
+            implement: true,
+            kind,
+            ..
+        } = mo
+        {
+            let len = from.distance_m(to);
+            if *kind == PathKind::Gap {
+                gap_m += len;
+            } else {
+                other_m += len;
+            }
+            let deg = from.yaw_rad.to_degrees().rem_euclid(180.0);
+            bins[(deg.round() as usize) % 180] += len;
+        }
+    }
+    if gap_m + other_m > 0.0 {
+        let (i, _) = bins
+            .iter()
+            .enumerate()
+            .fold((0, -1.0), |b, (i, &v)| if v > b.1 { (i, v) } else { b });
+        // the mean yaw of the passes in the winning degree (keeps sub-degree angles exact)
+        let (mut sum, mut w) = (0.0, 0.0);
+        for mo in &plan.motions {
+            if let Motion::Straight {
+                from,
+                to,
+                implement: true,
+                ..
+            } = mo
+            {
+                let deg = from.yaw_rad.to_degrees().rem_euclid(180.0);
+                if (deg.round() as usize) % 180 == i {
+                    let mut d = deg;
+                    if d - i as f64 > 90.0 {
+                        d -= 180.0;
+                    } else if i as f64 - d > 90.0 {
+                        d += 180.0;
+                    }
+                    let len = from.distance_m(to);
+                    sum += d * len;
+                    w += len;
+                }
+            }
+        }
+        plan.lane_angle_rad = (sum / w).rem_euclid(180.0).to_radians();
+        if gap_m > other_m {
+            plan.strategy = Strategy::GapFill;
+        }
+    }
+    plan
+}
+
+/// Overlap with the residual below which an unreachable pass is not reported (its ground was
+/// processed by other passes), m².
+const MIN_UNREACHED_M2: f64 = 0.01;

@@ -13,6 +13,7 @@ use crate::machine::MachineProfile;
 use geo::{Coord, Polygon};
 use serde::Serialize;
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
 /// The `--json` summary of a plan.
 #[derive(Clone, Debug, Serialize)]
@@ -29,12 +30,43 @@ pub struct Summary {
     pub estimated_duration_s: f64,
     pub time: super::objective::MissionTime,
     pub unreachable_passes: usize,
+    /// Residual area by reason (`obstacle_clearance`, `acute_corner`, `no_turn_room`,
+    /// `unreachable`, `sliver`), m².
+    pub residual_by_reason_m2: BTreeMap<&'static str, f64>,
+    /// Unreachable passes by reason.
+    pub unreachable_by_reason: BTreeMap<&'static str, usize>,
+    /// Implement-on length by pass kind (`lane`, `headland`, `access`, `gap`), metres.
+    pub processing_m_by_kind: BTreeMap<&'static str, f64>,
     pub planning_time_ms: f64,
 }
 
 impl Summary {
     pub fn of(plan: &Plan, planning_time_ms: f64) -> Self {
+        use geo::Area;
+        let mut residual_by_reason_m2: BTreeMap<&'static str, f64> = BTreeMap::new();
+        for (p, r) in plan.residual.0.iter().zip(&plan.residual_reasons) {
+            *residual_by_reason_m2.entry(r.as_str()).or_default() += p.unsigned_area();
+        }
+        for v in residual_by_reason_m2.values_mut() {
+            *v = (*v * 100.0).round() / 100.0;
+        }
+        let mut unreachable_by_reason: BTreeMap<&'static str, usize> = BTreeMap::new();
+        for u in &plan.unreached {
+            *unreachable_by_reason.entry(u.reason.as_str()).or_default() += 1;
+        }
+        let mut processing_m_by_kind: BTreeMap<&'static str, f64> = BTreeMap::new();
+        for mo in &plan.motions {
+            if let Motion::Straight { implement: true, .. } = mo {
+                *processing_m_by_kind.entry(mo.kind().as_str()).or_default() += mo.length_m();
+            }
+        }
+        for v in processing_m_by_kind.values_mut() {
+            *v = (*v * 10.0).round() / 10.0;
+        }
         Summary {
+            residual_by_reason_m2,
+            unreachable_by_reason,
+            processing_m_by_kind,
             strategy: plan.strategy,
             lane_angle_deg: plan.lane_angle_rad.to_degrees().rem_euclid(180.0),
             hazard_m2: plan.hazard_m2,
@@ -133,6 +165,35 @@ pub fn to_geojson(
     });
     if let Some(s) = summary {
         fc["summary"] = serde_json::to_value(s).expect("summary serializes");
+    }
+    fc
+}
+
+/// The plan's GeoJSON: its motions, each residual polygon with its `reason` and area, and each
+/// pass that could not be driven as a Polygon feature (`kind: "unreachable_pass"`, its strip) with
+/// its `reason`. Unreachable passes are polygons, not lines, so that nothing reads them as path.
+pub fn plan_to_geojson(plan: &Plan, datum: &Datum, m: &MachineProfile, summary: Option<&Summary>) -> Value {
+    use geo::Area;
+    let mut fc = to_geojson(&plan.motions, &[], datum, m, summary);
+    let features = fc["features"].as_array_mut().expect("a feature list");
+    for (p, r) in plan.residual.0.iter().zip(&plan.residual_reasons) {
+        features.push(json!({
+            "type": "Feature",
+            "geometry": {"type": "Polygon", "coordinates": polygon(datum, p)},
+            "properties": {
+                "kind": "residual",
+                "area_m2": (p.unsigned_area() * 100.0).round() / 100.0,
+                "reason": r.as_str(),
+                "why": r.explain(),
+            }
+        }));
+    }
+    for u in &plan.unreached {
+        features.push(json!({
+            "type": "Feature",
+            "geometry": {"type": "Polygon", "coordinates": polygon(datum, &u.strip)},
+            "properties": {"kind": "unreachable_pass", "reason": u.reason.as_str(), "why": u.reason.explain()}
+        }));
     }
     fc
 }

@@ -9,23 +9,24 @@ use crate::record::TrackPoint;
 use geo::{BoundingRect, LineString, MultiPolygon};
 use std::fmt::Write;
 
-const MAP_W: f64 = 900.0;
-const MAP_H: f64 = 760.0;
-const PANEL_W: f64 = 340.0;
-const PAD: f64 = 20.0;
+pub(crate) const MAP_W: f64 = 900.0;
+pub(crate) const MAP_H: f64 = 760.0;
+pub(crate) const PANEL_W: f64 = 340.0;
+pub(crate) const PAD: f64 = 20.0;
 
-struct View {
-    x0: f64,
-    y1: f64,
-    k: f64,
+/// ENU metres to map pixels (shared with the plan's picture, [`crate::plan::picture`]).
+pub(crate) struct View {
+    pub(crate) x0: f64,
+    pub(crate) y1: f64,
+    pub(crate) k: f64,
 }
 
 impl View {
-    fn p(&self, x: f64, y: f64) -> (f64, f64) {
+    pub(crate) fn p(&self, x: f64, y: f64) -> (f64, f64) {
         (PAD + (x - self.x0) * self.k, PAD + (self.y1 - y) * self.k)
     }
 
-    fn ring(&self, r: &LineString<f64>, d: &mut String) {
+    pub(crate) fn ring(&self, r: &LineString<f64>, d: &mut String) {
         for (i, c) in r.0.iter().enumerate() {
             let (x, y) = self.p(c.x, c.y);
             let _ = write!(d, "{}{x:.1},{y:.1}", if i == 0 { "M" } else { "L" });
@@ -33,7 +34,7 @@ impl View {
         d.push('Z');
     }
 
-    fn polys(&self, mp: &MultiPolygon<f64>) -> String {
+    pub(crate) fn polys(&self, mp: &MultiPolygon<f64>) -> String {
         let mut d = String::new();
         for p in &mp.0 {
             self.ring(p.exterior(), &mut d);
@@ -45,7 +46,7 @@ impl View {
     }
 }
 
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
