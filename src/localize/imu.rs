@@ -241,11 +241,13 @@ mod tests {
                 yaw_rad: None,
             })
             .collect();
-        let mut o = vec![odo(100.11), odo(100.21), odo(105.0)];
-        assert_eq!(merge_imu(&mut o, &imu), 2);
-        // (100.11−0.2, 100.11] holds rows 0..=3 (mean 1.5); (100.11, 100.21] rows 4..=6 (mean 5).
+        let mut o = vec![odo(100.11), odo(100.21), odo(105.0), odo(110.0)];
+        assert_eq!(merge_imu(&mut o, &imu), 3);
+        // (100.11−0.2, 100.11] holds rows 0..=3 (mean 1.5); (100.11, 100.21] rows 4..=6 (mean 5);
+        // (100.21, 105] rows 7..=29 (mean 18).
         assert!((o[0].yaw_rate_rps.unwrap() - 1.5).abs() < 1e-9, "{:?}", o[0]);
         assert!((o[1].yaw_rate_rps.unwrap() - 5.0).abs() < 1e-9, "{:?}", o[1]);
-        assert_eq!(o[2].yaw_rate_rps, None, "no IMU near 105 s");
+        assert!((o[2].yaw_rate_rps.unwrap() - 18.0).abs() < 1e-9, "{:?}", o[2]);
+        assert_eq!(o[3].yaw_rate_rps, None, "no IMU row in (105, 110] nor within 0.2 s");
     }
 }

@@ -160,7 +160,8 @@ mod tests {
             (0.11, 0.01, 0.1, 0.1, Quality::Degraded),
             (0.02, 0.05, 0.1, 0.1, Quality::Degraded),
             (0.02, 0.01, 6.0, 6.0, Quality::Degraded),
-            (0.6, 0.01, 0.1, 0.1, Quality::Lost),
+            (3.5, 0.01, 0.1, 0.1, Quality::Lost),
+            (0.6, 0.01, 0.1, 0.1, Quality::Degraded),
             (0.2, 0.01, 200.0, 200.0, Quality::Lost),
             (f64::NAN, 0.01, 0.1, 0.1, Quality::Lost),
         ];
