@@ -56,7 +56,7 @@ fn replays_a_generated_log() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     eprintln!("{stderr}");
-    assert!(stderr.contains("fixes used"), "{stderr}");
+    assert!(stderr.contains("fixes 2201: used "), "{stderr}");
     assert!(stderr.contains("outages 1"), "{stderr}");
     // The 1 s jump (10 fixes) plus the odd noise tail beyond the 99.9 % gate.
     let gated: u32 = stderr
@@ -184,7 +184,12 @@ fn config_yaml_is_read_and_checked() {
             .unwrap()
     };
     let ok = run("vehicle:\n  antenna_forward_m: 1.2\nquality:\n  good_max_sigma_h_m: 0.05\n");
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    // The config is accepted: the run gets as far as the (empty) NMEA log, which is refused.
+    let ok_err = String::from_utf8_lossy(&ok.stderr);
+    assert!(
+        ok_err.contains("GNSS.nmea: no valid NMEA sentence") && !ok_err.contains("localize.yaml"),
+        "{ok_err}"
+    );
     let typo = run("vehicle:\n  antena_forward_m: 1.2\n");
     assert!(!typo.status.success());
     assert!(String::from_utf8_lossy(&typo.stderr).contains("antena_forward_m"));

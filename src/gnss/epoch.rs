@@ -51,6 +51,9 @@ pub struct EpochAssembler {
     epoch: Epoch,
     last_gst: Option<Gst>,
     stats: EpochStats,
+    /// For logs without RMC: the UNIX midnight of the day assumed, and the last time of day seen
+    /// (a time of day that falls by more than 12 h moves to the next day).
+    fallback_day: Option<(f64, f64)>,
 }
 
 fn same_time(a: Option<f64>, b: Option<f64>) -> bool {
@@ -60,6 +63,15 @@ fn same_time(a: Option<f64>, b: Option<f64>) -> bool {
 impl EpochAssembler {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An assembler that dates GGA epochs seen before any RMC with `date` (the `--date` of a log
+    /// without RMC), rolling over at midnight. An RMC date, once seen, takes precedence.
+    pub fn with_date(date: NmeaDate) -> Self {
+        Self {
+            fallback_day: Some((date.unix_midnight_s(), f64::NEG_INFINITY)),
+            ..Self::default()
+        }
     }
 
     pub fn stats(&self) -> EpochStats {
@@ -121,8 +133,15 @@ impl EpochAssembler {
     }
 
     /// UNIX time of a GGA time of day, given the latest RMC date (nearest day wins).
-    fn unix_time(&self, tod_s: f64) -> Option<f64> {
-        let (date, rmc_tod) = self.date?;
+    fn unix_time(&mut self, tod_s: f64) -> Option<f64> {
+        let Some((date, rmc_tod)) = self.date else {
+            let (midnight, last) = self.fallback_day.as_mut()?;
+            if tod_s < *last - DAY_S / 2.0 {
+                *midnight += DAY_S;
+            }
+            *last = tod_s;
+            return Some(*midnight + tod_s);
+        };
         let mut t = date.unix_midnight_s() + tod_s;
         if tod_s - rmc_tod > DAY_S / 2.0 {
             t -= DAY_S;

@@ -32,8 +32,18 @@ pub fn read_nmea_log<R: std::io::BufRead>(
     input: R,
     source_name: &str,
 ) -> Result<(Vec<GnssMeasurement>, NmeaStats, EpochStats), GnssError> {
+    read_nmea_log_dated(input, source_name, None)
+}
+
+/// [`read_nmea_log`] for a log that may lack RMC: GGA epochs before any RMC are dated with `date`
+/// (when given) instead of being dropped as undated.
+pub fn read_nmea_log_dated<R: std::io::BufRead>(
+    input: R,
+    source_name: &str,
+    date: Option<nmea::NmeaDate>,
+) -> Result<(Vec<GnssMeasurement>, NmeaStats, EpochStats), GnssError> {
     let mut reader = NmeaReader::new(input);
-    let mut assembler = EpochAssembler::new();
+    let mut assembler = date.map_or_else(EpochAssembler::new, EpochAssembler::with_date);
     let mut out = Vec::new();
     while let Some(s) = reader.next_sentence().map_err(|source| GnssError::Read {
         path: source_name.to_string(),

@@ -169,7 +169,7 @@ pub struct GatingConfig {
     pub position_chi2: f64,
     /// Heading gate on the squared Mahalanobis distance (χ², 1 dof). Default 10.83 (p = 0.999).
     pub heading_chi2: f64,
-    /// Re-acquisition: at least this many consecutive rejected fixes. Default 20.
+    /// Re-acquisition: at least this many consecutive rejected fixes. Default 5.
     pub reacquire_min_fixes: u32,
     /// Re-acquisition: the rejected fixes span at least this long, seconds. Default 5.
     pub reacquire_min_span_s: f64,
@@ -187,7 +187,7 @@ impl Default for GatingConfig {
         Self {
             position_chi2: 13.82,
             heading_chi2: 10.83,
-            reacquire_min_fixes: 20,
+            reacquire_min_fixes: 5,
             reacquire_min_span_s: 5.0,
             reacquire_spread_factor: 3.0,
             reacquire_yaw_sigma_rad: 0.05,
@@ -207,6 +207,10 @@ pub struct AlignmentConfig {
     /// Net odometry/gyro yaw change that restarts the alignment baseline (the path was not straight),
     /// radians. Default 0.1.
     pub max_turn_rad: f64,
+    /// Like `max_turn_rad` when every odometry sample since the anchor carried a gyro reading
+    /// (a gyro measures turns; the track differential needs the unknown turn scale), radians.
+    /// Default 3.5 (a pivot turn during alignment is fine).
+    pub max_turn_with_gyro_rad: f64,
     /// Yaw rates below this do not count as turning during alignment (steering wobble, gyro bias),
     /// rad/s (≥ 0). Default 0.02.
     pub turn_rate_deadband_rps: f64,
@@ -224,6 +228,7 @@ impl Default for AlignmentConfig {
             min_baseline_m: 1.5,
             max_yaw_sigma_rad: 0.1,
             max_turn_rad: 0.1,
+            max_turn_with_gyro_rad: 3.5,
             turn_rate_deadband_rps: 0.02,
             odometry_scale_sigma: 0.15,
             turn_scale_sigma: 0.5,
@@ -451,6 +456,11 @@ impl LocalizerConfig {
                 "alignment.max_turn_rad",
                 c.alignment.max_turn_rad,
                 c.alignment.max_turn_rad > 0.0,
+            ),
+            (
+                "alignment.max_turn_with_gyro_rad",
+                c.alignment.max_turn_with_gyro_rad,
+                c.alignment.max_turn_with_gyro_rad > 0.0,
             ),
             (
                 "alignment.turn_rate_deadband_rps",

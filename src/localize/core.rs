@@ -73,7 +73,9 @@ impl Measurement {
     }
 }
 
-/// Before the filter runs: collects a straight baseline between two fixes to find the heading.
+/// Before the filter runs: dead-reckons the path from an anchor fix (in the anchor's body frame)
+/// so that the heading follows from comparing it with the fixes' displacement — on any path shape,
+/// straight, curved or reversing, as long as the odometry/gyro turn since the anchor is trusted.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 struct Aligner {
     anchor: Option<EnuFix>,
@@ -81,40 +83,117 @@ struct Aligner {
     last_odometry: Option<OdometrySample>,
     /// Odometry distance since the anchor, metres (negative reversing, uncorrected for slip).
     odometry_distance_m: f64,
-    /// Net yaw change since the anchor from odometry/gyro, radians.
+    /// Net yaw change since the anchor from odometry/gyro above the deadband, radians.
     turn_rad: f64,
+    /// Yaw change since the anchor (no deadband), radians.
+    heading_rad: f64,
+    /// Reference-point displacement since the anchor in the anchor's body frame, metres.
+    displacement_m: SVector<f64, 2>,
+    /// Every odometry sample since the anchor had a gyro reading.
+    gyro_only: bool,
 }
 
-/// A run of consecutive rejected fixes (Welford statistics of their innovations).
+impl Aligner {
+    fn restart(&mut self, anchor: Option<EnuFix>) {
+        self.anchor = anchor;
+        self.odometry_distance_m = 0.0;
+        self.turn_rad = 0.0;
+        self.heading_rad = 0.0;
+        self.displacement_m = SVector::zeros();
+        self.gyro_only = true;
+    }
+}
+
+/// A run of consecutive rejected fixes, kept as running sums for a rigid fit (rotation about the
+/// centroid + translation) of the filter's predicted antenna track onto the rejected fixes.
+///
+/// If the filter dead-reckoned with a wrong yaw (a wrong initial heading, a yaw that drifted in an
+/// outage), its predicted track is the true one rotated and shifted: the fixes then fit it rigidly
+/// although their innovations grow fix after fix. A position jump is the same fit with no rotation.
+/// Multipath that differs from epoch to epoch does not fit.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 struct RejectionStreak {
     count: u32,
     first_s: f64,
-    mean: SVector<f64, 2>,
-    /// Sum of squared deviations from the mean (both axes), m².
-    m2: f64,
+    /// First fix of the streak; the sums are of positions relative to it (well conditioned).
+    origin: SVector<f64, 2>,
+    sum_z: SVector<f64, 2>,
+    sum_h: SVector<f64, 2>,
+    sum_zz: f64,
+    sum_hh: f64,
+    /// Σ h·z and Σ h×z (2-D cross product).
+    sum_dot: f64,
+    sum_cross: f64,
     /// Sum of the fixes' measurement variances (trace / 2), m².
     var_sum: f64,
 }
 
+/// The rigid fit of a rejection streak.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct RigidFit {
+    /// Rotation taking the predicted track onto the fixes, radians (0 when not observable).
+    rotation_rad: f64,
+    /// 1σ of that rotation, radians (∞ when not observable).
+    sigma_rotation_rad: f64,
+    /// Centroids of the predicted track and of the fixes (ENU, metres).
+    centroid_h: SVector<f64, 2>,
+    centroid_z: SVector<f64, 2>,
+    /// RMS residual per axis after the fit, metres.
+    rms_m: f64,
+    /// Mean 1σ of the fixes, metres.
+    sigma_m: f64,
+}
+
+/// A rotation is estimated only when the predicted track's spread gives it a 1σ below this, radians.
+const MAX_FIT_ROTATION_SIGMA_RAD: f64 = 0.15;
+
 impl RejectionStreak {
-    fn add(&mut self, t: f64, nu: SVector<f64, 2>, var: f64) {
+    fn add(&mut self, t: f64, z: SVector<f64, 2>, h: SVector<f64, 2>, var: f64) {
         if self.count == 0 {
             self.first_s = t;
+            self.origin = z;
         }
+        let (z, h) = (z - self.origin, h - self.origin);
         self.count += 1;
-        let d = nu - self.mean;
-        self.mean += d / f64::from(self.count);
-        self.m2 += d.dot(&(nu - self.mean));
+        self.sum_z += z;
+        self.sum_h += h;
+        self.sum_zz += z.norm_squared();
+        self.sum_hh += h.norm_squared();
+        self.sum_dot += h.dot(&z);
+        self.sum_cross += h.x * z.y - h.y * z.x;
         self.var_sum += var;
     }
 
-    /// RMS spread of the innovations about their mean (per axis), metres.
-    fn spread_m(&self) -> f64 {
-        if self.count < 2 {
-            return f64::INFINITY;
+    fn fit(&self) -> Option<RigidFit> {
+        if self.count < 3 {
+            return None;
         }
-        (self.m2 / (2.0 * f64::from(self.count - 1))).sqrt()
+        let n = f64::from(self.count);
+        let (cz, ch) = (self.sum_z / n, self.sum_h / n);
+        let szz = (self.sum_zz - n * cz.norm_squared()).max(0.0);
+        let shh = (self.sum_hh - n * ch.norm_squared()).max(0.0);
+        let a = self.sum_dot - n * ch.dot(&cz);
+        let b = self.sum_cross - n * (ch.x * cz.y - ch.y * cz.x);
+        let sigma_m = (self.var_sum / n).sqrt();
+        let sigma_rotation_rad = if shh > 0.0 { sigma_m / shh.sqrt() } else { f64::INFINITY };
+        let (rotation_rad, sse, dof, sigma_rotation_rad) = if sigma_rotation_rad <= MAX_FIT_ROTATION_SIGMA_RAD {
+            (
+                b.atan2(a),
+                szz + shh - 2.0 * a.hypot(b),
+                2.0 * n - 3.0,
+                sigma_rotation_rad,
+            )
+        } else {
+            (0.0, szz + shh - 2.0 * a, 2.0 * n - 2.0, f64::INFINITY)
+        };
+        Some(RigidFit {
+            rotation_rad,
+            sigma_rotation_rad,
+            centroid_h: ch + self.origin,
+            centroid_z: cz + self.origin,
+            rms_m: (sse.max(0.0) / dof).sqrt(),
+            sigma_m,
+        })
     }
 }
 
@@ -229,16 +308,25 @@ impl Core {
             let rate = prev
                 .yaw_rate_rps
                 .unwrap_or((prev.right_track_mps - prev.left_track_mps) / cfg.vehicle.track_gauge_m);
+            a.gyro_only &= prev.yaw_rate_rps.is_some();
             a.odometry_distance_m += mean * dt;
+            let mid = a.heading_rad + 0.5 * rate * dt;
+            a.displacement_m += SVector::<f64, 2>::new(mid.cos(), mid.sin()) * (mean * dt);
+            a.heading_rad += rate * dt;
             // Steering wobble and gyro bias stay under the deadband; pivots and turns do not.
             if rate.abs() > cfg.alignment.turn_rate_deadband_rps {
                 a.turn_rad += rate * dt;
             }
-            if a.turn_rad.abs() > cfg.alignment.max_turn_rad {
-                // Not a straight baseline: start again from the latest fix.
-                a.anchor = a.last_fix;
-                a.odometry_distance_m = 0.0;
-                a.turn_rad = 0.0;
+            // A gyro measures turns well; track differentials do not (the turn scale is unknown).
+            let limit = if a.gyro_only {
+                cfg.alignment.max_turn_with_gyro_rad
+            } else {
+                cfg.alignment.max_turn_rad
+            };
+            if a.turn_rad.abs() > limit {
+                // The path's shape since the anchor is not trusted: start again from the latest fix.
+                let last = a.last_fix;
+                a.restart(last);
             }
         }
         a.last_odometry = Some(*o);
@@ -290,14 +378,16 @@ impl Core {
             return;
         }
         let fix_var = 0.5 * f.r_m2.trace();
-        self.streak.add(t, inn.nu, fix_var);
+        let z = SVector::<f64, 2>::new(f.east_m, f.north_m);
+        self.streak.add(t, z, m.h, fix_var);
         let g = &cfg.gating;
         let s = &self.streak;
-        let mean_sigma = (s.var_sum / f64::from(s.count)).sqrt();
-        let consistent = s.count >= g.reacquire_min_fixes
-            && t - s.first_s >= g.reacquire_min_span_s
-            && s.spread_m() <= g.reacquire_spread_factor * mean_sigma + 0.05;
-        if !consistent {
+        let fit = s.fit().filter(|fit| {
+            s.count >= g.reacquire_min_fixes
+                && t - s.first_s >= g.reacquire_min_span_s
+                && fit.rms_m <= g.reacquire_spread_factor * fit.sigma_m + 0.05
+        });
+        let Some(fit) = fit else {
             self.stats.fixes_rejected += 1;
             let reason = RejectReason::Innovation {
                 mahalanobis_sq: inn.mahalanobis_sq,
@@ -306,20 +396,37 @@ impl Core {
             };
             reject(events, t, MeasurementKind::Fix, reason);
             return;
-        }
+        };
         // The receiver has disagreed consistently for long enough: the filter is what is wrong.
-        // Widen the position (and yaw) uncertainty to cover the disagreement, then update.
-        let jump = s.mean;
+        // Move the pose by the rigid fit, make its covariance cover the fit's uncertainty, update.
         let rejected_fixes = s.count - 1;
-        let widen = jump * jump.transpose() + SMatrix::<f64, 2, 2>::identity() * s.spread_m().powi(2);
-        let mut p = ekf.p;
-        for i in 0..2 {
-            for j in 0..2 {
-                p[(i, j)] += widen[(i, j)];
+        let before = SVector::<f64, 2>::new(ekf.x[idx::E], ekf.x[idx::N]);
+        let (sr, cr) = fit.rotation_rad.sin_cos();
+        let rot = nalgebra::Matrix2::new(cr, -sr, sr, cr);
+        let after = fit.centroid_z + rot * (before - fit.centroid_h);
+        ekf.x[idx::E] = after.x;
+        ekf.x[idx::N] = after.y;
+        ekf.x[idx::YAW] = wrap_angle_rad(ekf.x[idx::YAW] + fit.rotation_rad);
+        ekf.x[idx::GNSS_BIAS_E] = 0.0;
+        ekf.x[idx::GNSS_BIAS_N] = 0.0;
+        let yaw_var = if fit.sigma_rotation_rad.is_finite() {
+            (2.0 * fit.sigma_rotation_rad).powi(2) + g.reacquire_yaw_sigma_rad.powi(2)
+        } else {
+            ekf.p[(idx::YAW, idx::YAW)] + g.reacquire_yaw_sigma_rad.powi(2)
+        };
+        let lever = (before - fit.centroid_h).norm() + cfg.vehicle.antenna_forward_m.hypot(cfg.vehicle.antenna_left_m);
+        let pos_var = fit.rms_m.powi(2) + fit.sigma_m.powi(2) + yaw_var * lever * lever;
+        for i in [idx::E, idx::N, idx::YAW, idx::GNSS_BIAS_E, idx::GNSS_BIAS_N] {
+            for j in 0..crate::localize::ekf::N {
+                ekf.p[(i, j)] = 0.0;
+                ekf.p[(j, i)] = 0.0;
             }
         }
-        p[(idx::YAW, idx::YAW)] += g.reacquire_yaw_sigma_rad.powi(2);
-        ekf.p = p;
+        ekf.p[(idx::E, idx::E)] = pos_var;
+        ekf.p[(idx::N, idx::N)] = pos_var;
+        ekf.p[(idx::YAW, idx::YAW)] = yaw_var;
+        ekf.p[(idx::GNSS_BIAS_E, idx::GNSS_BIAS_E)] = bias_var;
+        ekf.p[(idx::GNSS_BIAS_N, idx::GNSS_BIAS_N)] = bias_var;
         let m = position_measurement(
             &ekf.x,
             f.east_m,
@@ -337,7 +444,7 @@ impl Core {
         events.push(LocalizeEvent::Reacquired {
             unix_time_s: t,
             rejected_fixes,
-            jump_m: jump.norm(),
+            jump_m: (after - before).norm(),
         });
         self.accept_fix(t, f.fix_type, events);
     }
@@ -362,42 +469,50 @@ impl Core {
         let a = &mut self.aligner;
         a.last_fix = Some(*f);
         let Some(anchor) = a.anchor else {
-            a.anchor = Some(*f);
-            a.odometry_distance_m = 0.0;
-            a.turn_rad = 0.0;
+            a.restart(Some(*f));
             self.stats.fixes_rejected += 1;
             reject(events, f.unix_time_s, MeasurementKind::Fix, RejectReason::Aligning);
             return;
         };
         let (de, dn) = (f.east_m - anchor.east_m, f.north_m - anchor.north_m);
         let d = de.hypot(dn);
-        let odo = a.odometry_distance_m;
-        let sigma_yaw = ((0.5 * (anchor.r_m2.trace() + f.r_m2.trace())).sqrt() / d).max(1e-4);
-        let odometry_agrees = a.last_odometry.is_none() || (odo.abs() >= 0.5 * d && odo.abs() <= 2.0 * d);
+        let sigma_fix = (0.5 * (anchor.r_m2.trace() + f.r_m2.trace())).sqrt();
+        let sigma_yaw = (sigma_fix / d).max(1e-4);
+        let have_odometry = a.last_odometry.is_some();
+        // The antenna's path in the anchor's body frame: reference point + rotated lever arm.
+        let v = &cfg.vehicle;
+        let lever = SVector::<f64, 2>::new(v.antenna_forward_m, v.antenna_left_m);
+        let (sh, ch) = a.heading_rad.sin_cos();
+        let rot = nalgebra::Matrix2::new(ch, -sh, sh, ch);
+        let antenna = a.displacement_m + rot * lever - lever;
+        let odo = antenna.norm();
+        let odometry_agrees = !have_odometry || (odo >= 0.5 * d && odo <= 2.0 * d);
         if d < cfg.alignment.min_baseline_m || sigma_yaw > cfg.alignment.max_yaw_sigma_rad {
             self.stats.fixes_rejected += 1;
             reject(events, f.unix_time_s, MeasurementKind::Fix, RejectReason::Aligning);
             return;
         }
         if !odometry_agrees {
-            a.anchor = Some(*f);
-            a.odometry_distance_m = 0.0;
-            a.turn_rad = 0.0;
+            a.restart(Some(*f));
             self.stats.fixes_rejected += 1;
             reject(events, f.unix_time_s, MeasurementKind::Fix, RejectReason::Aligning);
             return;
         }
-        // On an arc the final heading is the chord's plus half the turn.
-        let mut yaw = dn.atan2(de) + 0.5 * a.turn_rad;
-        if odo < 0.0 {
-            yaw = wrap_angle_rad(yaw + std::f64::consts::PI);
-        }
-        let sigma_yaw = sigma_yaw.hypot(0.25 * a.turn_rad);
-        let odometry_scale = if a.last_odometry.is_some() {
-            (odo.abs() / d).clamp(0.8, 1.5)
+        // Yaw at the anchor: the fixes' direction minus the dead-reckoned direction in the body
+        // frame; now: that plus the turn since.
+        let yaw = if have_odometry {
+            wrap_angle_rad(dn.atan2(de) - antenna.y.atan2(antenna.x) + a.heading_rad)
         } else {
-            1.0
+            dn.atan2(de)
         };
+        let elapsed = f.unix_time_s - anchor.unix_time_s;
+        let turn_sigma = if a.gyro_only && have_odometry {
+            cfg.alignment.gyro_bias_sigma_rps * elapsed.max(0.0) + 0.02 * a.heading_rad.abs()
+        } else {
+            0.25 * a.turn_rad.abs()
+        };
+        let sigma_yaw = sigma_yaw.hypot(turn_sigma);
+        let odometry_scale = if have_odometry { (odo / d).clamp(0.8, 1.5) } else { 1.0 };
         self.start(f, yaw, sigma_yaw, odometry_scale, cfg);
         events.push(LocalizeEvent::Initialized {
             unix_time_s: f.unix_time_s,

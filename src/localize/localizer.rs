@@ -159,7 +159,14 @@ impl Localizer {
         }
         let mut r = match fix.covariance {
             Some(c) => SMatrix::<f64, 2, 2>::new(c.east_east_m2, c.east_north_m2, c.east_north_m2, c.north_north_m2),
-            None => SMatrix::<f64, 2, 2>::identity() * default_sigma.max(sigma_floor).powi(2),
+            // No reported sigmas: the fix type's default at HDOP ≤ 1, scaled up by a larger HDOP.
+            None => {
+                let hdop = fix
+                    .hdop
+                    .filter(|h| h.is_finite() && *h > 0.0)
+                    .map_or(1.0, |h| h.clamp(1.0, 50.0));
+                SMatrix::<f64, 2, 2>::identity() * (default_sigma * hdop).max(sigma_floor).powi(2)
+            }
         };
         for i in 0..2 {
             r[(i, i)] = r[(i, i)].max(sigma_floor * sigma_floor);

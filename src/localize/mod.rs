@@ -14,6 +14,7 @@ pub mod config;
 pub mod core;
 pub mod ekf;
 pub mod evaluate;
+pub mod imu;
 pub mod localizer;
 pub mod output;
 pub mod quality;

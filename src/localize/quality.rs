@@ -47,7 +47,7 @@ pub struct QualityThresholds {
     /// single-point errors are correlated over minutes, so averaging them down is not trusted for
     /// crediting ground (domain §5.4: RTK fixed, or float bridged for ≤ 5 s). Default true.
     pub good_requires_rtk_fixed: bool,
-    /// Above this horizontal sigma the position is `Lost`, metres. Default 0.5.
+    /// Above this horizontal sigma the position is `Lost`, metres. Default 3 (an SBAS or autonomous fix is still a position: `Degraded`, not `Lost`).
     pub degraded_max_sigma_h_m: f64,
     /// Without an accepted fix for longer than this the position is `Lost`, seconds. Default 120.
     pub degraded_max_dead_reckoning_s: f64,
@@ -78,7 +78,7 @@ impl Default for QualityThresholds {
             good_max_sigma_yaw_rad: 0.035,
             good_max_dead_reckoning_s: 5.0,
             good_requires_rtk_fixed: true,
-            degraded_max_sigma_h_m: 0.5,
+            degraded_max_sigma_h_m: 3.0,
             degraded_max_dead_reckoning_s: 120.0,
             hold_degraded_after_reacquire_s: 10.0,
         }
@@ -160,7 +160,8 @@ mod tests {
             (0.11, 0.01, 0.1, 0.1, Quality::Degraded),
             (0.02, 0.05, 0.1, 0.1, Quality::Degraded),
             (0.02, 0.01, 6.0, 6.0, Quality::Degraded),
-            (0.6, 0.01, 0.1, 0.1, Quality::Lost),
+            (3.5, 0.01, 0.1, 0.1, Quality::Lost),
+            (0.6, 0.01, 0.1, 0.1, Quality::Degraded),
             (0.2, 0.01, 200.0, 200.0, Quality::Lost),
             (f64::NAN, 0.01, 0.1, 0.1, Quality::Lost),
         ];

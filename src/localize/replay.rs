@@ -29,6 +29,12 @@ pub struct RejectionCounts {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ReplaySummary {
     pub rows: u64,
+    /// Rows with an estimate (after alignment).
+    pub rows_estimated: u64,
+    /// Fixes handed to the estimator, and what became of each as it arrived: used + rejected = fixes.
+    pub fixes: u64,
+    pub fixes_used: u64,
+    pub fixes_rejected: u64,
     pub stats: LocalizerStats,
     /// Rejected fixes by reason, as reported when they arrived.
     pub fix_rejections: RejectionCounts,
@@ -50,6 +56,10 @@ pub fn replay_to_csv<W: Write>(
     writeln!(out, "{EST_HEADER}")?;
     let mut summary = ReplaySummary {
         rows: 0,
+        rows_estimated: 0,
+        fixes: 0,
+        fixes_used: 0,
+        fixes_rejected: 0,
         stats: LocalizerStats::default(),
         fix_rejections: RejectionCounts::default(),
         stale_correction_fixes: 0,
@@ -66,11 +76,7 @@ pub fn replay_to_csv<W: Write>(
     let mut line = String::with_capacity(160);
     for o in odometry {
         while next < gnss.len() && time_of(&gnss[next]) <= o.unix_time_s {
-            let out = match &gnss[next] {
-                GnssMeasurement::Fix(f) => localizer.push_fix(f),
-                GnssMeasurement::Heading(h) => localizer.push_heading(*h),
-            };
-            count_events(&out.events, &mut summary);
+            push_gnss(localizer, &gnss[next], &mut summary);
             next += 1;
         }
         let step = localizer.push_odometry(*o);
@@ -79,6 +85,7 @@ pub fn replay_to_csv<W: Write>(
         format_row(localizer, o.unix_time_s, step.estimate.as_ref(), &mut line);
         writeln!(out, "{line}")?;
         summary.rows += 1;
+        summary.rows_estimated += u64::from(step.estimate.is_some());
         match step.estimate.map_or(Quality::Lost, |e| e.quality) {
             Quality::Good => summary.rows_good += 1,
             Quality::Degraded => summary.rows_degraded += 1,
@@ -86,18 +93,32 @@ pub fn replay_to_csv<W: Write>(
         }
     }
     for m in &gnss[next..] {
-        let out = match m {
-            GnssMeasurement::Fix(f) => localizer.push_fix(f),
-            GnssMeasurement::Heading(h) => localizer.push_heading(*h),
-        };
-        count_events(&out.events, &mut summary);
+        push_gnss(localizer, m, &mut summary);
     }
     summary.stats = localizer.stats();
     summary.final_quality = localizer.quality();
     Ok(summary)
 }
 
-fn count_events(events: &[LocalizeEvent], s: &mut ReplaySummary) {
+fn push_gnss(localizer: &mut Localizer, m: &GnssMeasurement, summary: &mut ReplaySummary) {
+    let out = match m {
+        GnssMeasurement::Fix(f) => localizer.push_fix(f),
+        GnssMeasurement::Heading(h) => localizer.push_heading(*h),
+    };
+    let fix_rejected = count_events(&out.events, summary);
+    if matches!(m, GnssMeasurement::Fix(_)) {
+        summary.fixes += 1;
+        if fix_rejected {
+            summary.fixes_rejected += 1;
+        } else {
+            summary.fixes_used += 1;
+        }
+    }
+}
+
+/// Count the events; true when one of them rejects a fix.
+fn count_events(events: &[LocalizeEvent], s: &mut ReplaySummary) -> bool {
+    let mut fix_rejected = false;
     for e in events {
         match e {
             LocalizeEvent::Rejected {
@@ -105,6 +126,7 @@ fn count_events(events: &[LocalizeEvent], s: &mut ReplaySummary) {
                 reason,
                 ..
             } => {
+                fix_rejected = true;
                 let c = &mut s.fix_rejections;
                 match reason {
                     RejectReason::Innovation { .. } => c.innovation += 1,
@@ -118,6 +140,7 @@ fn count_events(events: &[LocalizeEvent], s: &mut ReplaySummary) {
             _ => {}
         }
     }
+    fix_rejected
 }
 
 /// One EST.csv row; before alignment the numeric fields are empty and the quality is `Lost`.

@@ -96,6 +96,11 @@ pub struct ScenarioConfig {
     pub antenna_m: (f64, f64),
     /// Dual-antenna heading noise, 1σ radians; `None` = no dual antenna. Default `None`.
     pub dual_antenna_sigma_rad: Option<f64>,
+    /// The receiver reports its sigmas (GST / NavSatFix covariance). Without, the fixes carry only
+    /// the fix type and HDOP (`hdop`). Default true.
+    pub reports_sigmas: bool,
+    /// HDOP written on every fix. Default 0.7.
+    pub hdop: f64,
 }
 
 impl Default for ScenarioConfig {
@@ -135,6 +140,8 @@ impl Default for ScenarioConfig {
             phases: Vec::new(),
             antenna_m: (1.0, 0.3),
             dual_antenna_sigma_rad: None,
+            reports_sigmas: true,
+            hdop: 0.7,
         }
     }
 }
@@ -350,10 +357,12 @@ impl ScenarioConfig {
                         let mut position = datum.to_latlon_2d(pe, pn);
                         position.alt_m = self.datum.alt_m;
                         let mut fix = GnssFix::new(t, position, fix_type);
-                        fix.covariance = Some(HorizontalCovariance::from_sigmas(sigma, sigma));
+                        fix.covariance = self
+                            .reports_sigmas
+                            .then(|| HorizontalCovariance::from_sigmas(sigma, sigma));
                         fix.correction_age_s = fix_type.uses_corrections().then_some(1.0);
                         fix.satellites = Some(18);
-                        fix.hdop = Some(0.7);
+                        fix.hdop = Some(self.hdop);
                         fix.speed_over_ground_mps = Some(v.abs());
                         arrivals.push(Arrival {
                             arrival_unix_s,

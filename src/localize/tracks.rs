@@ -83,6 +83,7 @@ pub fn read_tracks_csv<R: BufRead>(input: R, file: &str) -> Result<Vec<OdometryS
             }
         };
         let t = num(cols[0])?;
+        check_unix_seconds(t, file, line_no, REQUIRED[0])?;
         if t < last_t {
             return Err(err(line_no, REQUIRED[0], "time goes backwards", fields[cols[0]]));
         }
@@ -100,6 +101,28 @@ pub fn read_tracks_csv<R: BufRead>(input: R, file: &str) -> Result<Vec<OdometryS
         });
     }
     Ok(out)
+}
+
+/// Refuse a time stamp that is not UNIX seconds: beyond 1e10 s (the year 2286) it is milliseconds,
+/// microseconds or nanoseconds, which would otherwise turn a 10 Hz log into hours between samples.
+pub fn check_unix_seconds(t: f64, file: &str, line: usize, column: &str) -> Result<(), LocalizeError> {
+    if t.abs() < 1e10 {
+        return Ok(());
+    }
+    let unit = if t.abs() < 1e14 {
+        "milliseconds"
+    } else if t.abs() < 1e17 {
+        "microseconds"
+    } else {
+        "nanoseconds"
+    };
+    Err(LocalizeError::Csv {
+        file: file.to_string(),
+        line,
+        column: column.to_string(),
+        message: format!("time stamp looks like {unit}, UNIX seconds expected (convert the column)"),
+        value: format!("{t}"),
+    })
 }
 
 /// Write samples as TRACKS.csv (with the yaw-rate column when any sample has one).

@@ -126,7 +126,8 @@ mod tests {
         let mut wide = o.clone();
         wide.pose.covariance[0] = 0.09;
         assert_eq!(odometry_to_estimate(&wide, &th).unwrap().quality, Quality::Degraded);
-        wide.pose.covariance[0] = 1.0;
+        // σ 4 m: beyond `degraded_max_sigma_h_m` (3 m).
+        wide.pose.covariance[0] = 16.0;
         assert_eq!(odometry_to_estimate(&wide, &th).unwrap().quality, Quality::Lost);
         wide.header.frame_id = "odom".into();
         assert!(odometry_to_estimate(&wide, &th).is_none(), "only map-frame estimates");
