@@ -111,12 +111,11 @@ fn cell_stats(v: &RecordView, poly: &Polygon<f64>) -> CellStats {
         reprocess: 0,
     };
     f.spans(&refs, |row, a, b| {
-        for i in row * f.nx + a..row * f.nx + b {
-            let c = cells[i];
+        let span = row * f.nx + a..row * f.nx + b;
+        for (&c, &t) in cells[span.clone()].iter().zip(&v.cell_t_s[span]) {
             s.hazard_cells += usize::from(c & HAZARD != 0);
             s.swept_uncredited += usize::from(c & SWEPT_UNCREDITED != 0);
             s.reprocess += usize::from(c & REPROCESS != 0);
-            let t = v.cell_t_s[i];
             if !t.is_nan() {
                 s.first_t_s = s.first_t_s.min(t as f64);
                 s.last_t_s = s.last_t_s.max(t as f64);
