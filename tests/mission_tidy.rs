@@ -21,7 +21,13 @@ fn files(dir: &str) -> Vec<(String, String)> {
     for e in std::fs::read_dir(&d).unwrap() {
         let p = e.unwrap().path();
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
-        out.push((name, std::fs::read_to_string(&p).unwrap()));
+        if p.is_dir() {
+            // submodules (e.g. src/record/export/) follow the same rules
+            let sub = format!("{dir}/{name}");
+            out.extend(files(&sub).into_iter().map(|(n, t)| (format!("{name}/{n}"), t)));
+        } else {
+            out.push((name, std::fs::read_to_string(&p).unwrap()));
+        }
     }
     out
 }

@@ -227,14 +227,17 @@ fn assert_blocks_reprocessed(name: &str, field_path: &str, s: &SimSummary, out: 
 /// back over the end of the lane just processed. The turn cannot back up into it, so the gap
 /// fill plans passes over it at the end, and a kill -9 in between loses nothing.
 #[test]
-fn a_detonation_block_out_of_reach_is_reprocessed_by_the_gap_fill_even_across_a_kill() {
+fn a_detonation_block_is_reprocessed_even_across_a_kill() {
+    // Until the passes ran past the hazard's edge (issue 13, point 9) this block was out of the
+    // pass's reach and went to the gap fill; now the pass re-processes it itself. The gap fill of a
+    // block out of reach has no scenario here any more (a shock while reversing on
+    // tests/data/sim_road.geojson leaves the block pending: see the closing note of session 3).
     let dir = tempfile::tempdir().unwrap();
     let s = sim("tests/data/sim_small.geojson", dir.path(), |o| {
         o.mines_per_ha = 0.0;
         o.injections = vec!["shock@305".parse().unwrap()];
     });
     assert_eq!(s.detonations, 1, "{s:?}");
-    assert!(s.gap_fill_segments > 0, "the block went to the gap fill: {s:?}");
     assert_clean_completion("shock", &s, dir.path());
     assert_blocks_reprocessed("shock", "tests/data/sim_small.geojson", &s, dir.path());
     assert!(s.processed_fraction > 0.999, "{s:?}");
@@ -282,7 +285,6 @@ fn a_detonation_block_out_of_reach_is_reprocessed_by_the_gap_fill_even_across_a_
     assert_eq!(b["state"], "completed", "{b}");
     assert_eq!(b["reprocess_pending_m2"], 0.0, "{b}");
     assert_eq!(b["footprint_violations"], 0, "{b}");
-    assert!(b["gap_fill_segments"].as_u64().unwrap() > 0, "{b}");
     assert!(b["processed_fraction"].as_f64().unwrap() > 0.999, "{b}");
 }
 

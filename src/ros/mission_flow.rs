@@ -218,7 +218,17 @@ impl MissionFlow {
                 ..Observation::nominal()
             };
         }
-        self.feed(Input::Observe(o), now_s)
+        let mut r = self.feed(Input::Observe(o), now_s);
+        // the progress watchdog (no progress for a while → hold, then abort) runs on the estimate
+        let fresh = self
+            .watch
+            .estimate()
+            .filter(|e| (now_s - e.unix_time_s).abs() <= super::mission_watch::ESTIMATE_MAX_AGE_S)
+            .map(|e| (e.east_m, e.north_m, e.yaw_rad));
+        if let (Some((x_m, y_m, yaw_rad)), false) = (fresh, self.state() == MissionState::Idle) {
+            r.merge(self.feed(Input::Pose { x_m, y_m, yaw_rad }, now_s));
+        }
+        r
     }
 
     /// A message on `estop` (level).

@@ -162,3 +162,23 @@ fn link_loss_and_gnss_loss_pause_and_resume_by_themselves() {
     assert_eq!(r.transition(Shutdown), CallbackResult::Success);
     assert_eq!(r.flow.state(), MissionState::Aborted);
 }
+
+#[test]
+fn a_machine_that_makes_no_progress_is_held_then_aborted() {
+    let mut r = Rig::new();
+    r.configure(2);
+    for k in 1..=60 {
+        r.tick((10.0 * f64::from(k)).min(600.0));
+    }
+    assert_eq!(r.transition(Activate), CallbackResult::Success);
+    // healthy sources, but the estimate never moves: the progress watchdog holds the mission …
+    let timeout_s = SafetyConfig::default().progress_timeout_s;
+    let abort_s = SafetyConfig::default().progress_abort_s;
+    r.run(timeout_s - 5.0, 600.0);
+    assert_eq!(r.flow.state(), MissionState::Clearing, "not yet");
+    r.run(10.0, 600.0);
+    assert_eq!(r.flow.state(), MissionState::Paused, "no progress: held");
+    // … and aborts it when nobody resumes
+    r.run(abort_s + 5.0, 600.0);
+    assert_eq!(r.flow.state(), MissionState::Aborted);
+}

@@ -26,7 +26,8 @@ use std::time::Instant;
 pub struct SimOptions {
     pub field_path: PathBuf,
     pub machine: MachineProfile,
-    /// The profile's YAML, for the record.
+    /// The profile's YAML as the operator gave it, for the record; empty: `machine` serialised
+    /// (so the record always holds a profile that loads back).
     pub machine_yaml: String,
     pub seed: u64,
     pub out_dir: PathBuf,
@@ -381,7 +382,11 @@ pub fn run(opts: &SimOptions, progress: &mut dyn FnMut(&Progress)) -> Result<Sim
             field_name: opts.field_path.display().to_string(),
             field_geojson: text,
             machine_name: m.name.clone(),
-            machine_yaml: opts.machine_yaml.clone(),
+            machine_yaml: if opts.machine_yaml.is_empty() {
+                serde_norway::to_string(m).expect("a machine profile serialises to YAML")
+            } else {
+                opts.machine_yaml.clone()
+            },
             seed: opts.seed,
             cell_m,
             planned_area_m2: field.hazard.unsigned_area(),

@@ -11,7 +11,7 @@
 //! Points carry no envelope (it would only repeat the point); every other geometry carries its
 //! xy envelope so readers can filter without parsing the WKB.
 
-use crate::geodesy::{Datum, Enu};
+use crate::geodesy::Datum;
 use geo::{BoundingRect, Coord, Geometry, LineString, MapCoords};
 
 /// The spatial reference of every layer: WGS 84 geographic.
@@ -19,7 +19,8 @@ pub const SRS_ID: i32 = 4326;
 
 /// ENU metres → (longitude, latitude) degrees.
 pub fn to_wgs84(datum: &Datum, c: Coord<f64>) -> Coord<f64> {
-    let ll = datum.to_latlon(Enu::new(c.x, c.y));
+    // on the ellipsoid at the datum's height, as every 2-D output of the project (plan, processed)
+    let ll = datum.to_latlon_2d(c.x, c.y);
     Coord {
         x: ll.lon_deg,
         y: ll.lat_deg,
@@ -133,8 +134,8 @@ mod tests {
         fn wgs84_round_trips_through_the_datum(e in -2000.0f64..2000.0, n in -2000.0f64..2000.0) {
             let d = Datum::new(crate::geodesy::LatLon::new(46.93, 39.98));
             let c = to_wgs84(&d, Coord { x: e, y: n });
-            let back = d.to_enu(crate::geodesy::LatLon::new(c.y, c.x));
-            prop_assert!((back.east_m - e).abs() < 1e-6 && (back.north_m - n).abs() < 1e-6);
+            let (be, bn) = d.to_enu_2d(crate::geodesy::LatLon::new(c.y, c.x));
+            prop_assert!((be - e).abs() < 1e-6 && (bn - n).abs() < 1e-6, "{be} {bn}");
         }
     }
 }

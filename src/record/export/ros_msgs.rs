@@ -539,15 +539,16 @@ mod tests {
         assert_eq!(b, want);
         let b = cdr(&StringMsg { data: "ab".into() }).unwrap();
         assert_eq!(b, [0, 1, 0, 0, 3, 0, 0, 0, b'a', b'b', 0]);
-        // a double after 5 bytes of string pads to the next multiple of 8 after the header
+        // a double after 6 bytes of string (length + "x" + NUL) pads 2 bytes, to the next multiple of
+        // 8 after the header
         #[derive(Serialize)]
         struct U {
             s: String,
             d: f64,
         }
         let b = cdr(&U { s: "x".into(), d: 2.0 }).unwrap();
-        assert_eq!(b.len(), 4 + 4 + 2 + 6 + 8);
-        assert_eq!(&b[16..], &2.0f64.to_le_bytes());
+        assert_eq!(b.len(), 4 + 4 + 2 + 2 + 8);
+        assert_eq!(&b[4 + 8..], &2.0f64.to_le_bytes());
     }
 
     #[test]
