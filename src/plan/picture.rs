@@ -11,8 +11,8 @@ use super::reason::Reason;
 use super::Plan;
 use crate::field::Field;
 use crate::machine::MachineProfile;
-use crate::runtime::report::{esc, View, MAP_H, MAP_W, PAD, PANEL_W};
-use geo::{BoundingRect, MultiPolygon};
+use crate::runtime::report::{esc, field_map, MAP_H, MAP_W, PAD};
+use geo::MultiPolygon;
 use std::fmt::Write;
 
 /// Colour of a residual piece by reason.
@@ -37,39 +37,8 @@ fn order_colour(i: usize, n: usize) -> String {
 pub fn svg(plan: &Plan, field: &Field, m: &MachineProfile, s: &Summary, field_name: &str) -> String {
     let mut all: Vec<geo::Polygon<f64>> = field.hazard.0.iter().chain(field.safe.0.iter()).cloned().collect();
     all.extend(plan.strips(m));
-    let r = MultiPolygon(all)
-        .bounding_rect()
-        .unwrap_or(geo::Rect::new((0.0, 0.0), (1.0, 1.0)));
-    let (w, hgt) = (r.width().max(1.0), r.height().max(1.0));
-    let k = (MAP_W / w).min(MAP_H / hgt);
-    let v = View {
-        x0: r.min().x,
-        y1: r.max().y,
-        k,
-    };
-    let (tw, th) = (2.0 * PAD + MAP_W + PANEL_W, 2.0 * PAD + MAP_H);
-    let mut o = String::new();
-    let _ = write!(
-        o,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{tw}" height="{th}" viewBox="0 0 {tw} {th}" font-family="DejaVu Sans, Arial, sans-serif">
-<rect width="100%" height="100%" fill="white"/>
-"##
-    );
-    let _ = writeln!(
-        o,
-        r##"<path d="{}" fill="#d6ecd2" stroke="#4c9a4c" stroke-width="1"/>"##,
-        v.polys(&field.safe)
-    );
-    let _ = writeln!(
-        o,
-        r##"<path d="{}" fill="#f6d3cf" fill-rule="evenodd" stroke="#c0392b" stroke-width="2"/>"##,
-        v.polys(&field.hazard)
-    );
-    let _ = writeln!(
-        o,
-        r##"<path d="{}" fill="#7f7f7f" stroke="#404040"/>"##,
-        v.polys(&field.obstacles())
-    );
+    let (v, mut o) = field_map(field, &MultiPolygon(all));
+    let k = v.k;
     // processed strips, faint, then residual by reason on top
     let strips = plan.strips(m);
     let _ = writeln!(

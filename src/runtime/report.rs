@@ -50,10 +50,10 @@ pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-/// The report as SVG text.
-pub fn svg(h: &Host, s: &SimSummary, track: &[TrackPoint]) -> String {
-    let f = h.p.field;
-    let all = MultiPolygon(f.hazard.0.iter().chain(f.safe.0.iter()).cloned().collect());
+/// The map frame fitting `all` in the map area, and the SVG opened on a white page with the
+/// field's safe ground, hazard and obstacles drawn: the common ground of the sim's report and the
+/// plan's picture.
+pub(crate) fn field_map(field: &crate::field::Field, all: &MultiPolygon<f64>) -> (View, String) {
     let r = all.bounding_rect().unwrap_or(geo::Rect::new((0.0, 0.0), (1.0, 1.0)));
     let (w, hgt) = (r.width().max(1.0), r.height().max(1.0));
     let k = (MAP_W / w).min(MAP_H / hgt);
@@ -73,18 +73,27 @@ pub fn svg(h: &Host, s: &SimSummary, track: &[TrackPoint]) -> String {
     let _ = writeln!(
         o,
         r##"<path d="{}" fill="#d6ecd2" stroke="#4c9a4c" stroke-width="1"/>"##,
-        v.polys(&f.safe)
+        v.polys(&field.safe)
     );
     let _ = writeln!(
         o,
         r##"<path d="{}" fill="#f6d3cf" fill-rule="evenodd" stroke="#c0392b" stroke-width="2"/>"##,
-        v.polys(&f.hazard)
+        v.polys(&field.hazard)
     );
     let _ = writeln!(
         o,
         r##"<path d="{}" fill="#7f7f7f" stroke="#404040"/>"##,
-        v.polys(&f.obstacles())
+        v.polys(&field.obstacles())
     );
+    (v, o)
+}
+
+/// The report as SVG text.
+pub fn svg(h: &Host, s: &SimSummary, track: &[TrackPoint]) -> String {
+    let f = h.p.field;
+    let all = MultiPolygon(f.hazard.0.iter().chain(f.safe.0.iter()).cloned().collect());
+    let (v, mut o) = field_map(f, &all);
+    let k = v.k;
     let _ = writeln!(
         o,
         r##"<path d="{}" fill="#5dade2" fill-opacity="0.75"/>"##,
