@@ -228,10 +228,8 @@ fn assert_blocks_reprocessed(name: &str, field_path: &str, s: &SimSummary, out: 
 /// fill plans passes over it at the end, and a kill -9 in between loses nothing.
 #[test]
 fn a_detonation_block_is_reprocessed_even_across_a_kill() {
-    // Until the passes ran past the hazard's edge (issue 13, point 9) this block was out of the
-    // pass's reach and went to the gap fill; now the pass re-processes it itself. The gap fill of a
-    // block out of reach has no scenario here any more (a shock while reversing on
-    // tests/data/sim_road.geojson leaves the block pending: see the closing note of session 3).
+    // Since the passes run past the hazard's edge (issue 13, point 9) the pass re-processes this
+    // block itself; the gap fill of a block out of the pass's reach is the next test.
     let dir = tempfile::tempdir().unwrap();
     let s = sim("tests/data/sim_small.geojson", dir.path(), |o| {
         o.mines_per_ha = 0.0;
@@ -286,6 +284,63 @@ fn a_detonation_block_is_reprocessed_even_across_a_kill() {
     assert_eq!(b["reprocess_pending_m2"], 0.0, "{b}");
     assert_eq!(b["footprint_violations"], 0, "{b}");
     assert!(b["processed_fraction"].as_f64().unwrap() > 0.999, "{b}");
+}
+
+/// A shock while the machine reverses out of the first lane beside the field's west edge (no
+/// safe ground there, the lane as wide as the machine): no pass is under way to re-enter, so the
+/// block goes to the gap fill at the end, which must reach it from the road — planned from where
+/// the machine should be, not from an estimate millimetres off the lane (that once left the whole
+/// block pending and still said `completed`). Killed between the shock and the gap fill and
+/// resumed, the same.
+#[test]
+fn a_detonation_block_out_of_the_pass_reach_is_gap_filled_across_a_kill() {
+    let road = "tests/data/sim_road.geojson";
+    let dir = tempfile::tempdir().unwrap();
+    let s = sim(road, dir.path(), |o| {
+        o.mines_per_ha = 0.0;
+        o.injections = vec!["shock@140".parse().unwrap()];
+    });
+    assert_eq!(s.detonations, 1, "{s:?}");
+    assert!(s.gap_fill_segments > 0, "{s:?}");
+    assert_clean_completion("road shock", &s, dir.path());
+    assert_blocks_reprocessed("road shock", road, &s, dir.path());
+    let r = open(dir.path());
+    let dets = r.detonations().unwrap();
+    let plan = r.resume_point().unwrap().plan;
+    let hit = dets[0].segment.unwrap() as usize;
+    assert_eq!(
+        plan[hit].direction, "reverse",
+        "the premise: a shock while reversing out {plan:?}"
+    );
+    // killed after the shock, before the gap fill, and resumed
+    let bin = env!("CARGO_BIN_EXE_demine");
+    let dir = tempfile::tempdir().unwrap();
+    let common = ["sim", "--quiet-gnss", "--mines-per-ha", "0", "--inject", "shock@140"];
+    let out = std::process::Command::new(bin)
+        .args(common)
+        .args(["--inject", "kill@1500", "--field"])
+        .arg(field(road))
+        .arg("--out")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(out.status.signal(), Some(9), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = std::process::Command::new(bin)
+        .args(common)
+        .arg("--resume")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let b: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("summary.json")).unwrap()).unwrap();
+    assert_eq!(b["state"], "completed", "{b}");
+    assert_eq!(b["reprocess_pending_m2"], 0.0, "{b}");
+    assert!(b["gap_fill_segments"].as_u64().unwrap() > 0, "{b}");
+    assert_eq!(b["footprint_violations"], 0, "{b}");
+    assert_eq!(b["processed_fraction"], 1.0, "{b}");
 }
 
 #[test]

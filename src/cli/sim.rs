@@ -258,6 +258,14 @@ fn outcome(s: &runtime::SimSummary, out: &std::path::Path) -> anyhow::Result<()>
         );
     }
     match s.state {
+        MissionState::Completed if s.reprocess_pending_m2 > 0.0 => fail(
+            ExitCode::Incomplete,
+            format!(
+                "{}: mission incomplete: {}; the blocks are not cleared ground",
+                out.display(),
+                s.reason
+            ),
+        ),
         MissionState::Completed => {
             if s.resumed && s.speedup == 0.0 {
                 tracing::info!(
@@ -286,5 +294,54 @@ fn outcome(s: &runtime::SimSummary, out: &std::path::Path) -> anyhow::Result<()>
                 out.display()
             ),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn completed(reprocess_pending_m2: f64) -> runtime::SimSummary {
+        runtime::SimSummary {
+            state: demine::mission::MissionState::Completed,
+            processed_fraction: 0.9855,
+            residual_m2: reprocess_pending_m2,
+            reprocess_pending_m2,
+            reason:
+                "clearing -> completed: all segments done, but 7.00 m² of detonation blocks are not processed again"
+                    .into(),
+            preflight_passed: true,
+            hazard_m2: 483.0,
+            footprint_violations: 0,
+            detonations: 1,
+            safety_stops: 1,
+            sim_duration_s: 3384.3,
+            wall_time_s: 3.6,
+            speedup: 928.2,
+            max_cross_track_m: 0.04,
+            path_length_m: 698.3,
+            segments: 91,
+            segments_done: 91,
+            gap_fill_segments: 0,
+            resumed: false,
+            seed: 1,
+            time_limit_s: 13041.4,
+        }
+    }
+
+    /// Every segment driven is not clearance when a detonation block is still to process again:
+    /// the run exits 5 (incomplete) with the reason, never 0.
+    #[test]
+    fn a_completed_mission_with_a_block_pending_exits_incomplete() {
+        let out = std::path::Path::new("/tmp/x");
+        assert!(outcome(&completed(0.0), out).is_ok());
+        let e = outcome(&completed(7.0), out).unwrap_err();
+        let o = e.downcast_ref::<super::super::Outcome>().expect("an outcome");
+        assert_eq!(o.code as i32, super::super::ExitCode::Incomplete as i32);
+        assert!(
+            o.message.contains("mission incomplete") && o.message.contains("detonation blocks"),
+            "{}",
+            o.message
+        );
     }
 }

@@ -4,7 +4,7 @@
 //! Runs of cells in a row become rectangles, equal runs in consecutive rows merge into taller
 //! rectangles, and the rectangles are unioned; pieces under `min_area_m2` are dropped.
 
-use super::{ProcessedGrid, HAZARD, PROCESSED, SWEPT_UNCREDITED};
+use super::{ProcessedGrid, HAZARD, PROCESSED, REPROCESS, SWEPT_UNCREDITED};
 use geo::{Area, MultiPolygon, Polygon, Rect};
 
 impl ProcessedGrid {
@@ -72,6 +72,12 @@ impl ProcessedGrid {
     /// Hazard not processed yet, pieces of at least `min_area_m2`.
     pub fn unprocessed_hazard(&self, min_area_m2: f64) -> MultiPolygon<f64> {
         self.polygons_where(|c| c & HAZARD != 0 && c & PROCESSED == 0, min_area_m2)
+    }
+
+    /// Detonation blocks waiting to be processed again, every piece however small (a block is
+    /// ground where a mine went off: none of it may be left for being small).
+    pub fn reprocess_pending(&self) -> MultiPolygon<f64> {
+        self.polygons_where(|c| c & HAZARD != 0 && c & PROCESSED == 0 && c & REPROCESS != 0, 0.0)
     }
 
     /// Hazard the implement swept without meeting the conditions and never processed since:

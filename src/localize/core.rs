@@ -660,7 +660,15 @@ impl Core {
         Some(self.describe(&e, cfg))
     }
 
-    fn describe(&self, e: &Ekf, cfg: &LocalizerConfig) -> Estimate {
+    /// Why the estimate at `t` is not Good, in plain words (`None`: Good, or not aligned yet).
+    pub fn why_not_good_at(&self, t: f64, cfg: &LocalizerConfig) -> Option<String> {
+        let mut e = self.ekf?;
+        e.predict_to(t, cfg.max_predict_step_s, &cfg.process);
+        cfg.quality.why_not_good(&self.quality_inputs(&e).0)
+    }
+
+    /// The verdict's inputs for `e`, and the position covariance's terms `(a, b, d)`.
+    fn quality_inputs(&self, e: &Ekf) -> (QualityInputs, (f64, f64, f64)) {
         let pc = e.position_covariance();
         let (a, b, d) = (pc[(0, 0)], pc[(0, 1)], pc[(1, 1)]);
         let sigma_h_m = (0.5 * (a + d) + (0.25 * (a - d).powi(2) + b * b).sqrt())
@@ -676,6 +684,17 @@ impl Core {
             since_rtk_fixed_s: since(self.last_rtk_fixed_s),
             since_reacquire_s: since(self.last_reacquire_s),
         };
+        (inputs, (a, b, d))
+    }
+
+    fn describe(&self, e: &Ekf, cfg: &LocalizerConfig) -> Estimate {
+        let (inputs, (a, b, d)) = self.quality_inputs(e);
+        let QualityInputs {
+            sigma_h_m,
+            sigma_yaw_rad,
+            since_fix_s,
+            ..
+        } = inputs;
         let k = e.x[idx::ODO_SCALE];
         Estimate {
             unix_time_s: e.t_s,

@@ -96,6 +96,12 @@ impl Localizer {
         self.latest().estimate_at(unix_time_s, &self.cfg)
     }
 
+    /// Why the estimate predicted to `unix_time_s` is not Good, in plain words with figures
+    /// (`None` when Good or while aligning).
+    pub fn why_not_good_at(&self, unix_time_s: f64) -> Option<String> {
+        self.latest().why_not_good_at(unix_time_s, &self.cfg)
+    }
+
     /// The newest quality verdict (`Lost` while aligning).
     pub fn quality(&self) -> Quality {
         self.estimate().map_or(Quality::Lost, |e| e.quality)

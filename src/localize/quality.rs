@@ -124,6 +124,45 @@ impl QualityThresholds {
         Ok(())
     }
 
+    /// Why an estimate is not [`Quality::Good`], in plain words with the figure and its limit
+    /// (`None` when it is Good): the first criterion it misses, in the order of [`Self::classify`].
+    pub fn why_not_good(&self, q: &QualityInputs) -> Option<String> {
+        let dr = self.good_max_dead_reckoning_s;
+        if !(q.sigma_h_m.is_finite() && q.sigma_yaw_rad.is_finite() && q.since_fix_s.is_finite()) {
+            return Some("no position yet (no fix accepted)".into());
+        }
+        if q.sigma_h_m > self.good_max_sigma_h_m {
+            return Some(format!(
+                "position σ {:.3} m over {} m",
+                q.sigma_h_m, self.good_max_sigma_h_m
+            ));
+        }
+        if q.sigma_yaw_rad > self.good_max_sigma_yaw_rad {
+            return Some(format!(
+                "heading σ {:.1}° over {:.1}°",
+                q.sigma_yaw_rad.to_degrees(),
+                self.good_max_sigma_yaw_rad.to_degrees()
+            ));
+        }
+        if q.since_fix_s > dr {
+            return Some(format!("no fix accepted for {:.2} s (limit {dr} s)", q.since_fix_s));
+        }
+        if self.good_requires_rtk_fixed && q.since_rtk_fixed_s > dr {
+            return Some(if q.since_rtk_fixed_s.is_finite() {
+                format!("no RTK-fixed fix for {:.2} s (limit {dr} s)", q.since_rtk_fixed_s)
+            } else {
+                "no RTK-fixed fix yet".into()
+            });
+        }
+        if q.since_reacquire_s < self.hold_degraded_after_reacquire_s {
+            return Some(format!(
+                "re-acquired onto the fixes {:.1} s ago: held Degraded for {} s until it is vouched for",
+                q.since_reacquire_s, self.hold_degraded_after_reacquire_s
+            ));
+        }
+        None
+    }
+
     /// The verdict for an estimate.
     pub fn classify(&self, q: &QualityInputs) -> Quality {
         if !(q.sigma_h_m.is_finite() && q.sigma_yaw_rad.is_finite() && q.since_fix_s.is_finite()) {
@@ -174,6 +213,12 @@ mod tests {
                 since_reacquire_s: f64::INFINITY,
             };
             assert_eq!(q.classify(&inputs), want, "{s} {y} {t} {r}");
+            // the words say why exactly when the verdict is not Good
+            assert_eq!(
+                q.why_not_good(&inputs).is_none(),
+                want == Quality::Good,
+                "{s} {y} {t} {r}"
+            );
         }
         let just_reacquired = QualityInputs {
             sigma_h_m: 0.02,
@@ -183,6 +228,19 @@ mod tests {
             since_reacquire_s: 3.0,
         };
         assert_eq!(q.classify(&just_reacquired), Quality::Degraded);
+        let why = |i: QualityInputs| q.why_not_good(&i).unwrap();
+        assert!(why(just_reacquired).contains("re-acquired onto the fixes 3.0 s ago"));
+        let heading = QualityInputs {
+            sigma_yaw_rad: 0.05,
+            ..just_reacquired
+        };
+        assert_eq!(why(heading), "heading σ 2.9° over 2.0°");
+        let no_rtk = QualityInputs {
+            since_rtk_fixed_s: 6.0,
+            since_reacquire_s: f64::INFINITY,
+            ..just_reacquired
+        };
+        assert_eq!(why(no_rtk), "no RTK-fixed fix for 6.00 s (limit 5 s)");
     }
 
     #[test]

@@ -361,7 +361,12 @@ impl Mission {
             }
             Input::GapFillPlanned { segments } if self.awaiting_gap_fill => {
                 self.awaiting_gap_fill = false;
-                self.gap_rounds += 1;
+                // a round that plans nothing ends the gap fill: another would plan the same
+                self.gap_rounds = if segments == 0 {
+                    self.max_gap_rounds
+                } else {
+                    self.gap_rounds + 1
+                };
                 self.log(&mut s, now_s, "segment", "gap-fill", format!("{segments} segments"));
                 self.segments += segments;
                 self.next_segment_or_finish(&mut s, now_s);

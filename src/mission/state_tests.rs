@@ -66,6 +66,27 @@ fn happy_path_with_gap_fill() {
 }
 
 #[test]
+fn a_gap_fill_that_plans_nothing_ends_the_rounds() {
+    let mut m = Mission::new(SafetyConfig::default(), &machine(), 3);
+    m.step(Input::PlanLoaded { segments: 1 }, 0.0);
+    m.step(Input::Preflight(preflight(true)), 1.0);
+    m.step(Input::Start, 2.0);
+    assert_eq!(m.step(Input::SegmentDone(0), 10.0).actions, vec![Action::PlanGapFill]);
+    // a round with segments asks for another round after them
+    assert_eq!(
+        m.step(Input::GapFillPlanned { segments: 1 }, 11.0).actions,
+        vec![Action::StartSegment(1)]
+    );
+    assert_eq!(m.step(Input::SegmentDone(1), 20.0).actions, vec![Action::PlanGapFill]);
+    // one that plans nothing finishes: a third round would plan the same nothing
+    let s = m.step(Input::GapFillPlanned { segments: 0 }, 21.0);
+    assert_eq!(s.actions, vec![Action::Finish]);
+    assert_eq!(m.state(), MissionState::Completed);
+    let fills = s.events.iter().filter(|e| e.name == "gap-fill").count();
+    assert_eq!(fills, 1, "{:?}", s.events);
+}
+
+#[test]
 fn failed_preflight_keeps_planned() {
     let mut m = Mission::new(SafetyConfig::default(), &machine(), 1);
     m.step(Input::PlanLoaded { segments: 1 }, 0.0);

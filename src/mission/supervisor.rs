@@ -34,6 +34,8 @@ pub struct Observation {
     pub estop_pressed: bool,
     /// A GNSS solution is arriving and the estimator trusts it.
     pub gnss_ok: bool,
+    /// Why it is not ok, in plain words with figures (empty when ok or unknown).
+    pub gnss_why: String,
     /// Horizontal position σ of the estimate, metres.
     pub sigma_h_m: f64,
     /// Age of the last vehicle heartbeat, s (`None`: none yet).
@@ -60,6 +62,7 @@ impl Observation {
         Self {
             estop_pressed: false,
             gnss_ok: true,
+            gnss_why: String::new(),
             sigma_h_m: 0.02,
             heartbeat_age_s: Some(0.05),
             rotor_expected: true,
@@ -293,16 +296,16 @@ impl SafetySupervisor {
         }
         let gnss_bad = !o.gnss_ok || o.sigma_h_m > cfg.sigma_degraded_m;
         if gnss_bad {
-            let d = format!(
-                "{}, σ {:.3} m (limit {} m)",
-                if o.gnss_ok {
-                    "GNSS position trusted"
-                } else {
-                    "GNSS position not trusted by the estimator"
-                },
-                o.sigma_h_m,
-                cfg.sigma_degraded_m
-            );
+            let d = if o.gnss_ok {
+                format!(
+                    "GNSS position σ {:.3} m over the limit of {} m",
+                    o.sigma_h_m, cfg.sigma_degraded_m
+                )
+            } else if o.gnss_why.is_empty() {
+                format!("GNSS position not trusted by the estimator (σ {:.3} m)", o.sigma_h_m)
+            } else {
+                format!("GNSS position not trusted by the estimator: {}", o.gnss_why)
+            };
             self.trip(&mut out, TripKind::GnssDegraded, now_s, d);
         }
         let link_bad = o.heartbeat_age_s.is_none_or(|a| a > cfg.link_timeout_s);

@@ -179,6 +179,26 @@ impl MissionWatch {
         estimate && matches!(verdict, Some(Level::Ok | Level::Warn))
     }
 
+    /// Why GNSS is not ok in the terms this node sees: no recent estimate, or the localizer's
+    /// diagnostics level (its message carries the figures).
+    fn gnss_why(&self, now_s: f64) -> String {
+        match self.estimate {
+            None => return "no estimate from the localizer yet".into(),
+            Some(e) if (now_s - e.unix_time_s).abs() > ESTIMATE_MAX_AGE_S => {
+                return format!(
+                    "the last estimate is {:.1} s old (limit {ESTIMATE_MAX_AGE_S} s)",
+                    (now_s - e.unix_time_s).abs()
+                )
+            }
+            Some(_) => {}
+        }
+        match Self::fresh(self.localization, now_s, DIAGNOSTICS_MAX_AGE_S) {
+            Some(Level::Ok | Level::Warn) => String::new(),
+            Some(l) => format!("localizer diagnostics {l:?}"),
+            None => format!("no localizer diagnostics for {DIAGNOSTICS_MAX_AGE_S} s"),
+        }
+    }
+
     fn heartbeat_age_s(&self, now_s: f64) -> Option<f64> {
         let link = Self::fresh(self.can_link, now_s, DIAGNOSTICS_MAX_AGE_S);
         if matches!(link, Some(Level::Error | Level::Stale)) {
@@ -219,6 +239,7 @@ impl MissionWatch {
         Observation {
             estop_pressed: self.estop_pressed,
             gnss_ok: self.gnss_ok(now_s),
+            gnss_why: self.gnss_why(now_s),
             sigma_h_m: self.sigma_h_m(),
             heartbeat_age_s: self.heartbeat_age_s(now_s),
             rotor_expected: clearing_for_s.is_some_and(|t| t >= MAX_SPIN_UP_S),

@@ -12,7 +12,9 @@ use crate::record::RecordedDetonation;
 use geo::{Area, BooleanOps};
 
 /// How far behind a detonation block the re-processing pass re-enters, m.
-const REPROCESS_BACK_M: f64 = 0.2;
+const REPROCESS_BACK_M: f64 = 1.0;
+/// Heading difference within which the gap fill plans from the last motion's planned end, radians (3°).
+const GAP_FILL_SNAP_YAW_RAD: f64 = 0.052;
 
 impl Host<'_> {
     pub(super) fn feed(&mut self, input: Input) -> Result<(), RuntimeError> {
@@ -123,16 +125,81 @@ impl Host<'_> {
         Ok(())
     }
 
+    /// Where the gap fill is planned from: the planned end of the last motion when the estimate
+    /// is within the footprint margin of it (the margin is there for tracking error; planning
+    /// from an estimate a few millimetres off the lane would count that error twice and find no
+    /// room to reverse out of a lane as narrow as the machine), the estimate otherwise.
+    fn gap_fill_start(&self, cfg: &PlanConfig) -> crate::plan::Pose {
+        let est = self.est_pose();
+        let Some(end) = self.p.motions.last().map(|m| m.end()) else {
+            return est;
+        };
+        let dyaw =
+            (est.yaw_rad - end.yaw_rad + std::f64::consts::PI).rem_euclid(std::f64::consts::TAU) - std::f64::consts::PI;
+        if est.distance_m(&end) <= cfg.footprint_margin_m && dyaw.abs() <= GAP_FILL_SNAP_YAW_RAD {
+            end
+        } else {
+            est
+        }
+    }
+
+    /// Say in the record that the gap fill cannot reach part of a detonation block: how much,
+    /// where and why (the mission then ends incomplete, not completed).
+    fn record_blocks_left(&mut self, left_m2: f64, gp: &plan::Plan) -> Result<(), RuntimeError> {
+        use geo::Centroid;
+        let why: Vec<String> = gp
+            .residual
+            .0
+            .iter()
+            .zip(&gp.residual_reasons)
+            .map(|(p, r)| {
+                let c = p.centroid().map(|c| (c.x(), c.y())).unwrap_or_default();
+                format!(
+                    "{:.2} m² at {:.1} m E, {:.1} m N: {}",
+                    p.unsigned_area(),
+                    c.0,
+                    c.1,
+                    r.explain()
+                )
+            })
+            .collect();
+        let e = crate::mission::MissionEvent {
+            t_s: self.p.t_s,
+            category: "check",
+            name: "detonation-block-left".into(),
+            detail: format!(
+                "{left_m2:.2} m² of detonation blocks cannot be processed again by the gap fill ({})",
+                why.join("; ")
+            ),
+            state: self.p.mission.state(),
+        };
+        tracing::warn!("{}", e.detail);
+        self.p.record.add_event(self.event_seq, &e)?;
+        self.event_seq += 1;
+        Ok(())
+    }
+
     fn gap_fill(&mut self) -> Result<(), RuntimeError> {
-        let cfg = PlanConfig::default();
-        let region = self.p.grid.unprocessed_hazard(cfg.gap_fill_min_m2);
+        let mut cfg = PlanConfig::default();
+        // what is left worth a pass, and every piece of a detonation block however small; the
+        // pieces are chosen here, so the gap planner drops none for its size
+        let blocks = self.p.grid.reprocess_pending();
+        let region = self.p.grid.unprocessed_hazard(cfg.gap_fill_min_m2).union(&blocks);
+        cfg.gap_fill_min_m2 = 0.0;
         let mut new = Vec::new();
         if !region.0.is_empty() {
             // the strips the plan processed, less what the grid says is still to do (missed
             // ground, blocks to re-process, pieces too small to plan for)
             let strips = crate::plan::strips_of(&self.p.motions, self.p.m);
             let processed = geo::unary_union(strips.iter()).difference(&self.p.grid.unprocessed_hazard(0.0));
-            let gp = plan::plan_gap_fill(self.p.field, self.p.m, &cfg, &processed, &region, self.est_pose());
+            let gp = plan::plan_gap_fill(
+                self.p.field,
+                self.p.m,
+                &cfg,
+                &processed,
+                &region,
+                self.gap_fill_start(&cfg),
+            );
             tracing::info!(
                 "gap fill: {:.1} m² left in {} piece(s) → {} motion(s), {:.1} m² unreachable",
                 region.unsigned_area(),
@@ -140,6 +207,10 @@ impl Host<'_> {
                 gp.motions.len(),
                 gp.residual_m2
             );
+            let left = gp.residual.intersection(&blocks).unsigned_area();
+            if left > 0.0 {
+                self.record_blocks_left(left, &gp)?;
+            }
             new = gp.motions;
         }
         let first = self.p.motions.len();

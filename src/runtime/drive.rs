@@ -154,10 +154,22 @@ impl Host<'_> {
             return format!("pre-flight failed: {f}");
         }
         let ev = self.p.record.events().unwrap_or_default();
-        ev.iter()
+        let last = ev
+            .iter()
             .rev()
             .find(|e| e.category == "transition")
             .map(|e| format!("{}: {}", e.name, e.detail))
-            .unwrap_or_default()
+            .unwrap_or_default();
+        let pending = self.p.grid.reprocess_m2();
+        if self.p.mission.state() == crate::mission::MissionState::Completed && pending > 0.0 {
+            let why = ev
+                .iter()
+                .rev()
+                .find(|e| e.name == "detonation-block-left")
+                .map(|e| format!(": {}", e.detail))
+                .unwrap_or_default();
+            return format!("{last}, but {pending:.2} m² of detonation blocks are not processed again{why}");
+        }
+        last
     }
 }

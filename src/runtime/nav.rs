@@ -173,6 +173,11 @@ impl Navigation {
         self.loc.estimate_at(self.unix_s(sim_t_s))
     }
 
+    /// Why the estimate at `sim_t_s` is not Good (`None`: it is).
+    pub fn why_not_good(&self, sim_t_s: f64) -> Option<String> {
+        self.loc.why_not_good_at(self.unix_s(sim_t_s))
+    }
+
     /// What the receiver reports now, for the pre-flight (no fix for the last half second:
     /// none).
     pub fn fix_quality_at(&self, sim_t_s: f64) -> GnssQuality {

@@ -271,6 +271,11 @@ impl<'a> Host<'a> {
                 // the estimator's own verdict: Good needs RTK fixed, a recent fix and no recent
                 // re-acquisition (a jump it cannot yet vouch for)
                 gnss_ok: e.quality == crate::localize::Quality::Good && e.since_fix_s < 0.5,
+                gnss_why: if e.since_fix_s >= 0.5 && e.quality == crate::localize::Quality::Good {
+                    format!("no fix accepted for {:.2} s (limit 0.5 s)", e.since_fix_s)
+                } else {
+                    self.p.nav.why_not_good(sim_t).unwrap_or_default()
+                },
                 sigma_h_m: e.sigma_h_m,
                 heartbeat_age_s: self.p.can.heartbeat_age_s(t),
                 rotor_expected: self.rotor_wanted && t - self.rotor_on_since > 8.0,
