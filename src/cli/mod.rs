@@ -14,7 +14,8 @@ pub enum ExitCode {
     Aborted = 3,
     /// The pre-flight checks failed: the mission never started clearing.
     PreflightFailed = 4,
-    /// The run stopped before the mission ended (simulated time limit): resumable.
+    /// The run stopped before the mission ended (simulated time limit): resumable; or every segment
+    /// was driven but a detonation block is left unprocessed.
     Incomplete = 5,
 }
 

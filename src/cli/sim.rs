@@ -22,7 +22,9 @@ runs again and is recorded. Options such as --inject, --ack, --soil apply to the
 Exit codes: 0 completed; 1 an input refused or an I/O error (the message names file, field and
 value); 2 the command line does not parse; 3 aborted (safety trip that ends the mission, no
 progress, operator abort); 4 pre-flight failed (never started clearing); 5 incomplete: the
-simulated time limit stopped the run, the mission is paused and can be resumed. A run killed by a
+simulated time limit stopped the run, the mission is paused and can be resumed; or every segment was
+driven but part of a detonation block could not be processed again (not cleared ground; the record's
+check/detonation-block-left event says where and why). A run killed by a
 signal (kill@T) exits as the signal says (137 for SIGKILL). The reason is on stderr and in
 summary.json (`reason`).";
 
