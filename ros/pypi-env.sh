@@ -14,9 +14,10 @@
 #   * the environment: ROS_DISTRO, AMENT_PREFIX_PATH, CMAKE_PREFIX_PATH, IDL_PACKAGE_FILTER (r2r),
 #     LD_LIBRARY_PATH, PYTHONPATH, RMW_IMPLEMENTATION, loopback-only discovery and a per-shell
 #     ROS_DOMAIN_ID (unless one is set), and DEMINE_ROS2_LINK_DIR: the link alias
-#     librmw_implementation.so -> librmw_fastrtps_cpp.so, for the linker of the node binaries
-#     (`-L native=$DEMINE_ROS2_LINK_DIR`, plus libpython3.11: some core libraries carry CPython
-#     symbols). RUSTFLAGS are not set: they enter every crate's fingerprint.
+#     librmw_implementation.so -> librmw_fastrtps_cpp.so, for the linker (on LIBRARY_PATH, which
+#     r2r's build script needs as well; build.rs adds libpython3.11 to the node binaries: some
+#     core libraries carry CPython symbols). RUSTFLAGS are not set: they enter every crate's
+#     fingerprint.
 # A real install works the same way: `source /opt/ros/jazzy/setup.bash` instead of this file.
 # On failure it says what is missing and returns non-zero (the shell that sourced it stays open).
 
@@ -116,8 +117,10 @@ _demine_ros2_main() {
   # The message packages r2r generates bindings for (it adds rcl_interfaces, builtin_interfaces,
   # unique_identifier_msgs, action_msgs itself). Keep it tight: it sets the build time.
   export IDL_PACKAGE_FILTER="std_msgs;geometry_msgs;sensor_msgs;nav_msgs;tf2_msgs;visualization_msgs;diagnostic_msgs;lifecycle_msgs;rosgraph_msgs"
-  # the alias dir for the linker of the node binaries (see the header)
+  # the alias dir for the linker of the node binaries (see the header), and on the linker's
+  # search path for every link: r2r's own build script links -lrmw_implementation too
   export DEMINE_ROS2_LINK_DIR="$linkdir"
+  case ":${LIBRARY_PATH:-}:" in *":$linkdir:"*) ;; *) export LIBRARY_PATH="$linkdir${LIBRARY_PATH:+:$LIBRARY_PATH}" ;; esac
   export DEMINE_ROS2_VENV="$venv"
   export DEMINE_ROS2_PYTHON_BIN="$venv/bin/python"
   export DEMINE_ROS2_ENV=pypi

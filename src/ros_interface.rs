@@ -105,6 +105,8 @@ pub mod topic {
     pub const CLOCK: &str = "/clock";
     pub const TRACKER_SEGMENT: &str = "tracker/segment";
     pub const DETONATION_ACK: &str = "detonation/acknowledge";
+    /// The id of the detonation whose acknowledgement the mission waits for (latched).
+    pub const DETONATION_PENDING: &str = "mission/detonation_pending";
 }
 
 /// Message type names.
@@ -233,6 +235,7 @@ pub const TOPICS: &[TopicSpec] = &[
     row("mission", P, topic::MISSION_STATE, msg_type::STRING, Qos::Latched, frame::NONE, None),
     row("mission", P, topic::ESTOP_LATCHED, msg_type::BOOL, Qos::Latched, frame::NONE, None),
     row("mission", P, topic::TRANSITION_EVENT, msg_type::TRANSITION_EVENT, Qos::Reliable, frame::NONE, None),
+    row("mission", P, topic::DETONATION_PENDING, msg_type::UINT32, Qos::Latched, frame::NONE, None),
     // coverage
     row("coverage", S, topic::FILTERED_ODOMETRY, msg_type::ODOMETRY, Qos::Reliable, frame::MAP, None),
     row("coverage", S, topic::JOINT_STATES, msg_type::JOINT_STATE, Qos::Reliable, frame::BASE_LINK, None),

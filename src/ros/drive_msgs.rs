@@ -17,6 +17,54 @@ pub const MAX_TRACK_SPEED_MPS: f64 = 3.0;
 /// rpm → rad/s.
 pub const RPM_TO_RAD_S: f64 = std::f64::consts::TAU / 60.0;
 
+/// A drive command older than this is dropped and the tracks stopped (`sim`, `can_bridge`), like
+/// a real base controller's command timeout, s.
+pub const CMD_VEL_TIMEOUT_S: f64 = 0.5;
+
+/// The command timeout: the drive setpoint in force at time `now_s` is the last `cmd_vel` if it is
+/// at most [`CMD_VEL_TIMEOUT_S`] old, else a stop.
+#[derive(Clone, Copy, Debug)]
+pub struct CommandTimeout {
+    last: Option<(f64, DriveCommand)>,
+    timeout_s: f64,
+}
+
+impl Default for CommandTimeout {
+    fn default() -> Self {
+        Self::new(CMD_VEL_TIMEOUT_S)
+    }
+}
+
+impl CommandTimeout {
+    /// # Units
+    /// `timeout_s` seconds.
+    pub fn new(timeout_s: f64) -> Self {
+        Self { last: None, timeout_s }
+    }
+
+    /// A command received at `now_s`.
+    pub fn command(&mut self, d: DriveCommand, now_s: f64) {
+        self.last = Some((now_s, d));
+    }
+
+    /// The setpoint at `now_s` and whether the last command has just expired (true once per
+    /// expiry, for a log line).
+    pub fn setpoint(&mut self, now_s: f64) -> (DriveCommand, bool) {
+        const STOP: DriveCommand = DriveCommand {
+            left_mps: 0.0,
+            right_mps: 0.0,
+        };
+        match self.last {
+            Some((t, d)) if now_s - t <= self.timeout_s => (d, false),
+            Some((_, d)) => {
+                self.last = None;
+                (STOP, d != STOP)
+            }
+            None => (STOP, false),
+        }
+    }
+}
+
 /// A Twist as track speed setpoints; both tracks scaled down together (keeping the curvature) when
 /// either would exceed `max_track_mps`. Non-finite input is a stop.
 ///
@@ -81,6 +129,23 @@ pub fn msgs_to_implement(rotor_rad_s: f64, depth_m: f64) -> ImplementCommand {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stale_drive_command_stops_the_tracks() {
+        let go = DriveCommand {
+            left_mps: 0.5,
+            right_mps: 0.6,
+        };
+        let mut c = CommandTimeout::default();
+        assert_eq!(c.setpoint(0.0).0.left_mps, 0.0, "no command: stopped");
+        c.command(go, 1.0);
+        assert_eq!(c.setpoint(1.5), (go, false), "0.5 s old: still in force");
+        let (d, expired) = c.setpoint(1.51);
+        assert_eq!((d.left_mps, d.right_mps, expired), (0.0, 0.0, true));
+        assert!(!c.setpoint(2.0).1, "expiry reported once");
+        c.command(go, 3.0);
+        assert_eq!(c.setpoint(3.2).0, go);
+    }
 
     #[test]
     fn twist_and_track_speeds_round_trip() {

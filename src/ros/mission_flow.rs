@@ -40,12 +40,16 @@ pub struct Reaction {
     pub notes: Vec<Note>,
     /// Run the lifecycle `deactivate` transition now.
     pub deactivate: bool,
+    /// Detonations whose id the operator must acknowledge (published on
+    /// `mission/detonation_pending` and logged on `/rosout`).
+    pub ack_requests: Vec<u32>,
 }
 
 impl Reaction {
     fn merge(&mut self, other: Reaction) {
         self.notes.extend(other.notes);
         self.deactivate |= other.deactivate;
+        self.ack_requests.extend(other.ack_requests);
     }
 }
 
@@ -105,10 +109,13 @@ impl MissionFlow {
         for a in step.actions {
             match a {
                 Action::Finish | Action::EStop => r.deactivate = true,
-                Action::RequestAck { detonation_id } => r.notes.push(Note::Warn(format!(
-                    "detonation {detonation_id}: clearing holds until acknowledged \
-                     (ros2 topic pub --once /detonation/acknowledge std_msgs/msg/UInt32 \"{{data: {detonation_id}}}\")"
-                ))),
+                Action::RequestAck { detonation_id } => {
+                    r.ack_requests.push(detonation_id);
+                    r.notes.push(Note::Warn(format!(
+                        "detonation {detonation_id}: clearing holds until acknowledged \
+                         (ros2 topic pub --once /detonation/acknowledge std_msgs/msg/UInt32 \"{{data: {detonation_id}}}\")"
+                    )))
+                }
                 Action::MarkReprocess {
                     detonation_id,
                     x_m,
@@ -137,11 +144,22 @@ impl MissionFlow {
         segments: usize,
         now_s: f64,
     ) -> Reaction {
-        watch.estop_pressed = self.watch.estop_pressed;
+        watch.carry_inputs(&self.watch);
         self.watch = watch;
         self.machine = machine;
         self.mission = Mission::new(self.safety.clone(), &self.machine, 0);
         self.feed(Input::PlanLoaded { segments }, now_s)
+    }
+
+    /// Whether `activate` should be held back at `now_s` to wait for the pre-flight checks: the
+    /// mission is planned and a check still fails (the rotor spin test takes up to
+    /// `MAX_SPIN_UP_S` after configure; the GNSS verdict may be a moment late on a busy machine).
+    pub fn preflight_pending(&self, now_s: f64) -> bool {
+        self.state() == MissionState::Planned
+            && !PreflightReport::evaluate(&self.watch.preflight(now_s), &self.machine, &self.safety)
+                .checks
+                .iter()
+                .all(|c| c.passed)
     }
 
     /// A lifecycle transition other than the planning part of `configure`.

@@ -91,8 +91,17 @@ fn mission_walk_through() {
     );
     r.configure(3);
     assert_eq!(r.flow.state(), MissionState::Planned);
-    // activate before the spin test: refused, naming the check
+    // what the idle watch had seen carries over: no "GNSS lost" trip at configure
+    let first = r.flow.observe(r.t);
+    assert!(
+        !first.notes.iter().any(|n| matches!(n, Note::Error(_))),
+        "configure raised {:?}",
+        first.notes
+    );
+    assert!(r.flow.mission().supervisor().active().is_empty());
+    // activate before the spin test: the node holds it back; refused if asked anyway
     r.run(1.0, 0.0);
+    assert!(r.flow.preflight_pending(r.t));
     let why = failure(r.transition(Activate));
     assert!(why.contains("rotor_spin_test") && !why.contains("gnss"), "{why}");
     assert_eq!(r.flow.state(), MissionState::Planned);
@@ -100,6 +109,7 @@ fn mission_walk_through() {
     for k in 1..=60 {
         r.tick((10.0 * f64::from(k)).min(600.0));
     }
+    assert!(!r.flow.preflight_pending(r.t));
     assert_eq!(r.transition(Activate), CallbackResult::Success);
     assert_eq!(r.flow.state(), MissionState::Clearing);
     r.run(2.0, 600.0);
@@ -128,6 +138,7 @@ fn mission_walk_through() {
         .notes
         .iter()
         .any(|n| matches!(n, Note::Warn(s) if s.contains("detonation/acknowledge"))));
+    assert_eq!(d.ack_requests, vec![1], "the id to acknowledge, for its own topic");
     r.flow.on_acknowledge(7, r.t);
     assert_eq!(r.flow.state(), MissionState::Paused, "wrong id");
     r.flow.on_acknowledge(1, r.t);

@@ -128,6 +128,19 @@ impl MissionWatch {
         }
     }
 
+    /// Take over what `old` has seen of the sensors and the vehicle (estimate, diagnostics,
+    /// feedback, e-stop input): a watch made at configure for the new field starts from what is
+    /// known, not from nothing (which read as "GNSS lost" until the next estimate). The spin test
+    /// and the grid start afresh: they belong to the new mission.
+    pub fn carry_inputs(&mut self, old: &MissionWatch) {
+        self.estop_pressed = old.estop_pressed;
+        self.estimate = old.estimate;
+        self.localization = old.localization;
+        self.can_link = old.can_link;
+        self.feedback_s = old.feedback_s;
+        self.rotor_rpm = old.rotor_rpm;
+    }
+
     pub fn estimate(&self) -> Option<&Estimate> {
         self.estimate.as_ref()
     }

@@ -38,6 +38,7 @@ pub mod nodes;
 pub mod params;
 pub mod plan_msgs;
 pub mod pose_msgs;
+pub mod rosout;
 pub mod runtime;
 pub mod setup;
 pub mod sim_machine;

@@ -48,6 +48,119 @@ pub fn snapshot<'a>(params: impl IntoIterator<Item = (&'a String, &'a r2r::Param
     params.into_iter().map(|(k, p)| (k.clone(), p.value.clone())).collect()
 }
 
+/// The `-p name:=value` / `--param node:name:=value` overrides on a command line, for node `node`
+/// (bare name or fully qualified `/name`), in the order given; values parsed as YAML, as rcl does.
+///
+/// r2r merges every parameter source into one table and applies the `/**` entry (where rcl puts
+/// `-p` values) before the node's own entry of a parameter file, so a value a file sets for the
+/// node would win over the command line. Re-applying these after [`snapshot`] gives the rclcpp and
+/// rclpy rule: the command line wins. Only the arguments between `--ros-args` and `--` count.
+pub fn command_line_overrides(args: &[String], node: &str) -> Vec<(String, ParameterValue)> {
+    let mut out = Vec::new();
+    let mut in_ros = false;
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        match a {
+            "--ros-args" => in_ros = true,
+            "--" => in_ros = false,
+            "-p" | "--param" if in_ros && i + 1 < args.len() => {
+                i += 1;
+                if let Some((target, name, value)) = split_rule(&args[i]) {
+                    let ours = match target {
+                        None => true,
+                        Some(t) => t == node || t.strip_prefix('/') == Some(node) || t == "/**" || t == "**",
+                    };
+                    if ours {
+                        out.push((name.to_string(), yaml_value(value)));
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out
+}
+
+/// `[node:]name:=value` → (node, name, value).
+fn split_rule(rule: &str) -> Option<(Option<&str>, &str, &str)> {
+    let (lhs, value) = rule.split_once(":=")?;
+    match lhs.rsplit_once(':') {
+        Some((node, name)) => Some((Some(node), name, value)),
+        None => Some((None, lhs, value)),
+    }
+}
+
+/// A command-line value as rcl reads it: YAML scalar or sequence (`true`, `5`, `2.5`, `[1, 2]`,
+/// anything else a string).
+fn yaml_value(text: &str) -> ParameterValue {
+    use serde_norway::Value as Y;
+    fn scalar(v: &Y) -> Option<ParameterValue> {
+        Some(match v {
+            Y::Bool(b) => ParameterValue::Bool(*b),
+            Y::Number(n) if n.is_i64() => ParameterValue::Integer(n.as_i64()?),
+            Y::Number(n) => ParameterValue::Double(n.as_f64()?),
+            Y::String(s) => ParameterValue::String(s.clone()),
+            _ => return None,
+        })
+    }
+    let parsed: Option<Y> = serde_norway::from_str(text).ok();
+    match parsed {
+        Some(Y::Sequence(items)) => {
+            let vals: Option<Vec<ParameterValue>> = items.iter().map(scalar).collect();
+            match vals.as_deref() {
+                Some(v) if !v.is_empty() && v.iter().all(|x| matches!(x, ParameterValue::Bool(_))) => {
+                    ParameterValue::BoolArray(v.iter().map(|x| matches!(x, ParameterValue::Bool(true))).collect())
+                }
+                Some(v) if !v.is_empty() && v.iter().all(|x| matches!(x, ParameterValue::Integer(_))) => {
+                    ParameterValue::IntegerArray(
+                        v.iter()
+                            .filter_map(|x| {
+                                if let ParameterValue::Integer(i) = x {
+                                    Some(*i)
+                                } else {
+                                    None
+                                }
+                            })
+                            .collect(),
+                    )
+                }
+                Some(v)
+                    if !v.is_empty()
+                        && v.iter()
+                            .all(|x| matches!(x, ParameterValue::Integer(_) | ParameterValue::Double(_))) =>
+                {
+                    ParameterValue::DoubleArray(
+                        v.iter()
+                            .filter_map(|x| match x {
+                                ParameterValue::Integer(i) => Some(*i as f64),
+                                ParameterValue::Double(d) => Some(*d),
+                                _ => None,
+                            })
+                            .collect(),
+                    )
+                }
+                Some(v) if v.iter().all(|x| matches!(x, ParameterValue::String(_))) => ParameterValue::StringArray(
+                    v.iter()
+                        .filter_map(|x| {
+                            if let ParameterValue::String(s) = x {
+                                Some(s.clone())
+                            } else {
+                                None
+                            }
+                        })
+                        .collect(),
+                ),
+                _ => ParameterValue::String(text.to_string()),
+            }
+        }
+        Some(Y::Null) => ParameterValue::String(text.to_string()),
+        Some(v) => scalar(&v).unwrap_or_else(|| ParameterValue::String(text.to_string())),
+        None => ParameterValue::String(text.to_string()),
+    }
+}
+
 /// Refuse any key that is not in `keys`, not under one of `prefixes` (`prefix.` + anything) and
 /// not a [`COMMON_KEYS`] entry.
 pub fn check_keys(node: &str, map: &ParamMap, keys: &[&str], prefixes: &[&str]) -> Result<(), ParamError> {
@@ -269,6 +382,61 @@ mod tests {
         ));
         let m = map(&[("field", ParameterValue::String(String::new()))]);
         assert!(required_path(&m, "field").is_err(), "an empty path is missing");
+    }
+
+    #[test]
+    fn command_line_overrides_are_ours_in_order_and_typed_like_rcl() {
+        let args: Vec<String> = [
+            "demine_sim",
+            "-p",
+            "ignored:=1",
+            "--ros-args",
+            "-r",
+            "__node:=sim",
+            "--params-file",
+            "/tmp/x.yaml",
+            "-p",
+            "real_time_factor:=5",
+            "-p",
+            "sim:seed:=7",
+            "--param",
+            "tracker:seed:=9",
+            "-p",
+            "/sim:on:=true",
+            "-p",
+            "name:=field.geojson",
+            "-p",
+            "xs:=[1.5, 2]",
+            "-p",
+            "is:=[1, 2]",
+            "-p",
+            "real_time_factor:=5.5",
+            "-p",
+            "bad",
+            "--",
+            "-p",
+            "after:=1",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let o = command_line_overrides(&args, "sim");
+        assert_eq!(
+            o,
+            vec![
+                ("real_time_factor".to_string(), ParameterValue::Integer(5)),
+                ("seed".to_string(), ParameterValue::Integer(7)),
+                ("on".to_string(), ParameterValue::Bool(true)),
+                ("name".to_string(), ParameterValue::String("field.geojson".into())),
+                ("xs".to_string(), ParameterValue::DoubleArray(vec![1.5, 2.0])),
+                ("is".to_string(), ParameterValue::IntegerArray(vec![1, 2])),
+                ("real_time_factor".to_string(), ParameterValue::Double(5.5)),
+            ]
+        );
+        assert!(
+            command_line_overrides(&args[..3], "sim").is_empty(),
+            "outside --ros-args"
+        );
     }
 
     #[test]

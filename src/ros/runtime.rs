@@ -57,19 +57,36 @@ impl NodeHost {
     pub fn create(name: &'static str) -> Result<Self, NodeError> {
         let ctx = r2r::Context::create()?;
         let mut node = r2r::Node::create(ctx, name, "")?;
+        // `-p name:=value` wins over a value a parameter file sets for this node (see
+        // params::command_line_overrides); applied before the handler reads use_sim_time
+        let args: Vec<String> = std::env::args().collect();
+        {
+            let mut table = node.params.lock().expect("parameter table");
+            for (k, v) in params::command_line_overrides(&args, name) {
+                table.insert(k, r2r::Parameter::new(v));
+            }
+        }
+        super::rosout::install(&mut node)?;
         let (handler, mut events) = node.make_parameter_handler()?;
         tokio::spawn(handler);
         let logger = node.logger().to_string();
         tokio::spawn(async move {
             while let Some((k, v)) = events.next().await {
-                r2r::log_info!(&logger, "parameter {k} = {v:?} (takes effect on restart)");
+                crate::ros_info!(&logger, "parameter {k} = {v:?} (takes effect on restart)");
             }
         });
         let params = params::snapshot(node.params.lock().expect("parameter table").iter());
         let clock = node.get_ros_clock();
-        if params::use_sim_time(&params)? {
-            r2r::log_info!(node.logger(), "use_sim_time: stamping with /clock");
-        }
+        let sim_time = params::use_sim_time(&params)?;
+        crate::ros_info!(
+            node.logger(),
+            "started ({})",
+            if sim_time {
+                "use_sim_time: stamping with /clock"
+            } else {
+                "wall clock"
+            }
+        );
         Ok(Self {
             node,
             name,
@@ -190,7 +207,7 @@ where
     match rt.block_on(run()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            r2r::log_error!(name, "{e}");
+            crate::ros_error!(name, "{e}");
             eprintln!("demine_{name}: {e}");
             std::process::ExitCode::FAILURE
         }

@@ -47,12 +47,20 @@ LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
                      durability=DurabilityPolicy.TRANSIENT_LOCAL, history=HistoryPolicy.KEEP_LAST)
 RELIABLE = QoSProfile(depth=50, reliability=ReliabilityPolicy.RELIABLE,
                       durability=DurabilityPolicy.VOLATILE, history=HistoryPolicy.KEEP_LAST)
+LATEST = QoSProfile(depth=1, reliability=ReliabilityPolicy.BEST_EFFORT,
+                    durability=DurabilityPolicy.VOLATILE, history=HistoryPolicy.KEEP_LAST)
 ROSOUT = QoSProfile(depth=1000, reliability=ReliabilityPolicy.RELIABLE,
                     durability=DurabilityPolicy.TRANSIENT_LOCAL, history=HistoryPolicy.KEEP_LAST)
 
 
 def qos_of(row_qos):
     return {'latched': LATCHED, 'sensor_data': qos_profile_sensor_data}.get(row_qos, RELIABLE)
+
+
+def level(status):
+    """diagnostic_msgs/DiagnosticStatus.level (a `byte`: bytes of length 1 in rclpy) as an int."""
+    lv = status.level
+    return lv if isinstance(lv, int) else ord(lv)
 
 
 def resolved(topic):
@@ -73,7 +81,9 @@ class Operator(Node):
         self.progress = 0.0
         self.wheel = None  # (sim_s, speed)
         self.diag_ok_s = None
-        self.create_subscription(Clock, '/clock', self._on_clock, RELIABLE)
+        # the newest /clock only (100 Hz simulated, 500 Hz at real-time factor 5): a reliable
+        # queue would let this Python node fall behind the simulation on a busy machine
+        self.create_subscription(Clock, '/clock', self._on_clock, LATEST)
         self.create_subscription(Log, '/rosout', lambda m: self.logs.append(m), ROSOUT)
         self.create_subscription(RosString, '/mission/state', self._on_state, LATCHED)
         self.create_subscription(Bool, '/mission/estop_latched', self._on_latched, LATCHED)
@@ -237,20 +247,27 @@ class Operator(Node):
                 ts = [stamp_s(m.transforms[0].header.stamp) for _, m in got if m.transforms]
             else:
                 ts = None
-            if ts is not None:
-                # stamped: the publication period is the median step between stamps (robust to
-                # best-effort drops and to delivery jitter)
+            stamped = ts is not None
+            if stamped:
+                # stamped: the publication period is the step between consecutive stamps. A
+                # Python subscriber on a busy machine misses messages (best effort, or a full
+                # keep-last queue) but takes what it gets in runs of consecutive ones: the low
+                # (10th percentile) step is the period, the median would be the drop pattern
                 u = sorted(set(ts))
                 steps = sorted(b - a for a, b in zip(u, u[1:]))
                 span = u[-1] - u[0]
-                hz = 1.0 / steps[len(steps) // 2] if steps else float('inf')
+                hz = 1.0 / steps[len(steps) // 10] if steps else float('inf')
             else:
-                # not stamped (reliable): count over the simulated time they arrived in
+                # not stamped (reliable): count over the simulated time they arrived in. On a busy
+                # machine a node's timer on the simulated clock skips the periods it had no CPU
+                # for (rcl timers do not catch up) while the simulation runs on: the count is
+                # then lower (seen: 13.7 Hz of 20 at load 10 on 2 cores, 21.8 at load 5)
                 ts = [t for t, _ in got if t is not None]
                 span = max(ts) - min(ts)
                 hz = (len(ts) - 1) / span if span > 0 else float('inf')
             rates[topic] = round(hz, 2)
-            if not (0.7 * r['rate_hz'] <= hz <= 1.3 * r['rate_hz']):
+            low = 0.7 if stamped else 0.5
+            if not (low * r['rate_hz'] <= hz <= 1.3 * r['rate_hz']):
                 problems.append(f'{topic}: {hz:.2f} Hz over {span:.1f} s simulated, table {r["rate_hz"]} Hz')
         return problems, rates
 
@@ -350,23 +367,33 @@ def mission(op, a):
     def on_diag(m):
         for s in m.status:
             if s.name == 'demine: localization':
-                loc['level'] = s.level
+                loc['level'] = level(s)
     diag = op.create_subscription(DiagnosticArray, '/diagnostics', on_diag, RELIABLE)
     from nav_msgs.msg import Odometry
     wheel = []
     op.create_subscription(Odometry, '/odometry/wheel',
                            lambda m: wheel.append((stamp_s(m.header.stamp), m.twist.twist.linear.x)),
                            qos_profile_sensor_data)
+    # the new subscription discovered before driving (1.4 s of wall time at factor 5)
+    op.wait('odometry/wheel', lambda: len(wheel) >= 5, 60)
     # one straight run (the sim node starts 3 m behind the plan's first pose: stay short of it)
     last_cmd = op.drive(a.align_speed, a.align_s)
-    if wheel and max(v for _, v in wheel) < 0.5 * a.align_speed:
-        raise Failed(f'alignment drive: the machine did not move (peak {max(v for _, v in wheel):.2f} m/s)')
-    # command timeout: no cmd_vel for 0.5 s of simulated time stops the tracks
-    op.wait('the sim clock 2 s past the last cmd_vel', lambda: op.sim_s > last_cmd + 2.0, 60)
-    moving_after = [(t, v) for t, v in wheel if t > last_cmd + 0.5 + 0.3 and abs(v) > 0.02]
+    # the simulated time of the last cmd_vel: what this node last saw of the simulation (its
+    # /clock, the wheel stamps), a lower bound on the sim node's own time
+    last_cmd = max([last_cmd] + [t for t, _ in wheel])
+    peak = max([v for _, v in wheel] or [0.0])
+    if peak < 0.5 * a.align_speed:
+        raise Failed(f'alignment drive: the machine did not move (peak {peak:.2f} m/s, {len(wheel)} samples)')
+    # command timeout: no cmd_vel for 0.5 s of simulated time stops the tracks (allowed on top:
+    # the deceleration and this node's lag behind the simulation, 1 s simulated)
+    op.wait('the sim clock 3 s past the last cmd_vel', lambda: op.sim_s > last_cmd + 3.0, 60)
+    moving_after = [(t, v) for t, v in wheel if t > last_cmd + 0.5 + 1.0 and abs(v) > 0.02]
     if moving_after:
         raise Failed(f'cmd_vel timeout: still {moving_after[0][1]:.2f} m/s at sim {moving_after[0][0]:.2f} s, '
                      f'last cmd_vel at {last_cmd:.2f} s')
+    if not op.logged('no cmd_vel for 0.5 s', 30):
+        raise Failed('cmd_vel timeout: the sim node logged no stop on /rosout')
+    report['alignment_peak_mps'] = round(peak, 3)
     report['cmd_timeout_stop_s'] = round(max([t for t, v in wheel if abs(v) > 0.02] or [last_cmd]) - last_cmd, 2)
     op.wait('demine: localization OK', lambda: loc.get('level') == 0, 120)
     op.destroy_subscription(diag)
@@ -382,17 +409,20 @@ def mission(op, a):
     op.wait('plan/path', lambda: plan, 30)
     if len(plan[-1].poses) < 2 or plan[-1].header.frame_id != 'map':
         raise Failed(f'plan/path: {len(plan[-1].poses)} poses in {plan[-1].header.frame_id!r}')
-    op.spin_for(2.0)
-    errors = [m.msg for m in op.logs[n_logs:] if m.level >= 40]
-    if errors:
-        raise Failed(f'configure logged errors: {errors}')
-    step(f'configure: planned, plan/path {len(plan[-1].poses)} poses, no error on /rosout')
+    step(f'configure: planned, plan/path {len(plan[-1].poses)} poses')
 
-    # 3. activate: the first request waits for the spin test and succeeds
+    # 3. activate at once, while the rotor spin test runs: the first request waits for it and
+    # succeeds
+    sim_configured = op.sim_s
     wait_s = op.transition('activate', timeout_s=120)
     op.wait('mission/state clearing', lambda: op.state == 'clearing', 30)
     report['activate_wait_wall_s'] = round(wait_s, 1)
-    step('activate (first request) -> clearing')
+    report['activate_wait_sim_s'] = round(op.sim_s - sim_configured, 1)
+    op.spin_for(1.0)
+    errors = [m.msg for m in op.logs[n_logs:] if m.level >= 40]
+    if errors:
+        raise Failed(f'configure and activate logged errors: {errors}')
+    step('activate (first request, at once after configure) -> clearing; no error on /rosout')
 
     # rates and frames while clearing
     op.start_sampling(rows, nodes)
@@ -406,14 +436,14 @@ def mission(op, a):
     step('frames and rates of every periodic publication')
 
     acked = []
-    # 4. pause / resume
-    op.ack_pending(acked)
-    if op.state == 'clearing':
-        op.transition('deactivate')
-        op.wait('paused', lambda: op.state == 'paused', 30)
-        op.transition('activate')
-        op.wait('clearing again', lambda: op.state == 'clearing', 30)
-        step('deactivate -> paused, activate -> clearing')
+    # 4. pause / resume (from clearing: a detonation may hold the mission until acknowledged)
+    op.wait('clearing before the pause', lambda: (op.ack_pending(acked) or True) and op.state == 'clearing', 120)
+    op.transition('deactivate')
+    op.wait('paused', lambda: op.state == 'paused', 30)
+    op.wait('lifecycle inactive after deactivate', lambda: op.lifecycle() == 'inactive', 10)
+    op.transition('activate')
+    op.wait('clearing again', lambda: op.state == 'clearing', 30)
+    step('deactivate -> paused, activate -> clearing')
 
     # 5. e-stop: latched, stopped, inactive; reset; activate
     if not a.no_estop:
@@ -500,7 +530,9 @@ def mission(op, a):
 
 def vehicle(op, a):
     """The real-vehicle graph against the simulated ECU: the table rows on the graph, the CAN link
-    OK on /diagnostics, then cmd_vel at 20 Hz for --drive-s (the test kills can_bridge meanwhile)."""
+    OK on /diagnostics, then cmd_vel at 20 Hz for --drive-s (the test kills can_bridge meanwhile),
+    with no cmd_vel for --pause-s after --pause-after-s (can_bridge's command timeout must stop
+    the tracks: the test watches the ECU)."""
     rows = json.load(open(a.topics))
     nodes = set(a.nodes.split(','))
     op.wait('every node on the graph', lambda: nodes <= set(op.get_node_names()), 120)
@@ -515,7 +547,7 @@ def vehicle(op, a):
     def on_diag(m):
         for st in m.status:
             if st.name == 'demine: CAN link':
-                link['level'] = st.level
+                link['level'] = level(st)
                 link['message'] = st.message
     op.create_subscription(DiagnosticArray, '/diagnostics', on_diag, RELIABLE)
     op.wait('demine: CAN link OK', lambda: link.get('level') == 0, 30)
@@ -526,13 +558,20 @@ def vehicle(op, a):
     print('driving', flush=True)
     m = Twist()
     m.linear.x = 0.3
-    end = time.monotonic() + a.drive_s
+    start = time.monotonic()
+    end = start + a.drive_s
+    paused_at = None
     while time.monotonic() < end:
+        if a.pause_s > 0 and paused_at is None and time.monotonic() - start >= a.pause_after_s:
+            paused_at = time.time()  # the wall clock of the last cmd_vel, for the test
+            op.spin_for(a.pause_s)
+            continue
         op.cmd.publish(m)
         op.spin_for(0.05)
     if not wheel or max(wheel) < 0.15:
         raise Failed(f'odometry/wheel from can_bridge: {len(wheel)} messages, peak {max(wheel or [0]):.2f} m/s')
-    return {'link': link, 'wheel_peak_mps': round(max(wheel), 3), 'wheel_messages': len(wheel)}
+    return {'link': link, 'wheel_peak_mps': round(max(wheel), 3), 'wheel_messages': len(wheel),
+            'pause_last_cmd_unix_s': paused_at}
 
 
 def bad_field(op, a):
@@ -551,6 +590,8 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument('scenario', choices=['mission', 'bad_field', 'vehicle'])
     p.add_argument('--drive-s', type=float, default=8.0)
+    p.add_argument('--pause-after-s', type=float, default=0.0)
+    p.add_argument('--pause-s', type=float, default=0.0)
     p.add_argument('--topics')
     p.add_argument('--nodes', default='')
     p.add_argument('--timeout-s', type=float, default=900.0)

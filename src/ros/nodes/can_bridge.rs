@@ -20,7 +20,9 @@ use crate::can::link::VehicleLink;
 use crate::can::port::PortConfig;
 use crate::can::protocol::{EStopReason, VehicleCommand, VehicleFeedback};
 use crate::ros::can_msgs::{detonation_msg, diagnostics, host_mode_of, implement_joint_state, MachineHealth};
-use crate::ros::drive_msgs::{msgs_to_implement, twist_to_drive, MAX_TRACK_SPEED_MPS};
+use crate::ros::drive_msgs::{
+    msgs_to_implement, twist_to_drive, CommandTimeout, CMD_VEL_TIMEOUT_S, MAX_TRACK_SPEED_MPS,
+};
 use crate::ros::msg::seconds;
 use crate::ros::params::{self, ParamError, ParamMap};
 use crate::ros::pose_msgs::{track_odometry, OdomIntegrator};
@@ -88,13 +90,26 @@ pub async fn run() -> Result<(), NodeError> {
     let mut rotor_angle = 0.0;
     let mut last_joint_s: Option<f64> = None;
     let mut estop_latched = false;
+    let mut drive = CommandTimeout::default();
+    let started = std::time::Instant::now();
+    let mut watchdog = tokio::time::interval(std::time::Duration::from_millis(50));
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             Some(t) = cmd_sub.next() => {
                 if !estop_latched {
-                    let _ = link.send(VehicleCommand::Drive(twist_to_drive(&t, gauge, MAX_TRACK_SPEED_MPS)));
+                    let d = twist_to_drive(&t, gauge, MAX_TRACK_SPEED_MPS);
+                    drive.command(d, started.elapsed().as_secs_f64());
+                    let _ = link.send(VehicleCommand::Drive(d));
+                }
+            }
+            _ = watchdog.tick() => {
+                // command timeout on the wall clock: a stale cmd_vel is replaced by a stop
+                let (_, expired) = drive.setpoint(started.elapsed().as_secs_f64());
+                if expired {
+                    let _ = link.send(VehicleCommand::Drive(crate::can::protocol::DriveCommand { left_mps: 0.0, right_mps: 0.0 }));
+                    crate::ros_warn!(&logger, "no cmd_vel for {CMD_VEL_TIMEOUT_S} s: tracks stopped");
                 }
             }
             Some(r) = rotor_sub.next() => {
@@ -109,7 +124,7 @@ pub async fn run() -> Result<(), NodeError> {
                 if b.data != estop_latched {
                     estop_latched = b.data;
                     let _ = link.send(VehicleCommand::EStop { stop: b.data, reason: EStopReason::Operator });
-                    r2r::log_warn!(&logger, "e-stop {} sent to the vehicle", if b.data { "request" } else { "release" });
+                    crate::ros_warn!(&logger, "e-stop {} sent to the vehicle", if b.data { "request" } else { "release" });
                 }
             }
             Some(st) = state_sub.next() => {
@@ -134,7 +149,7 @@ pub async fn run() -> Result<(), NodeError> {
                         joint_pub.publish(&implement_joint_state(&s, rotor_angle, stamp))?;
                     }
                     VehicleFeedback::Detonation { shock_peak_g, count } => {
-                        r2r::log_warn!(&logger, "detonation {count}: {shock_peak_g:.1} g");
+                        crate::ros_warn!(&logger, "detonation {count}: {shock_peak_g:.1} g");
                         det_pub.publish(&detonation_msg(shock_peak_g, stamp))?;
                     }
                     _ => {}

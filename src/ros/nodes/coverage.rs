@@ -77,7 +77,7 @@ pub async fn run_with(make_grid: GridFactory) -> Result<(), NodeError> {
                 if let Some(e) = &last {
                     let (s, c) = e.yaw_rad.sin_cos();
                     detonations.push((e.east_m + c * line_x, e.north_m + s * line_x));
-                    r2r::log_warn!(&logger, "detonation {:.1} g at {:.1}, {:.1} m (map)", detonation_peak_g(&d), e.east_m, e.north_m);
+                    crate::ros_warn!(&logger, "detonation {:.1} g at {:.1}, {:.1} m (map)", detonation_peak_g(&d), e.east_m, e.north_m);
                     det_pub.publish(&detonation_markers(&detonations, now(&clock)))?;
                 }
             }
@@ -85,7 +85,7 @@ pub async fn run_with(make_grid: GridFactory) -> Result<(), NodeError> {
                 r?;
                 match occupancy_grid(&grid.snapshot(), now(&clock)) {
                     Ok(g) => grid_pub.publish(&g)?,
-                    Err(e) => r2r::log_error!(&logger, "grid not published: {e}"),
+                    Err(e) => crate::ros_error!(&logger, "grid not published: {e}"),
                 }
                 progress_pub.publish(&Float64 { data: grid.progress() })?;
             }

@@ -155,15 +155,15 @@ pub async fn run() -> Result<(), NodeError> {
     let mut refused_headings: u64 = 0;
     let mut refuse_heading = |from: &str, e: HeadingMsgError| {
         if refused_headings % HEADING_REFUSAL_LOG_EVERY == 0 {
-            r2r::log_warn!(&logger, "{from} heading refused ({} so far): {e}", refused_headings + 1);
+            crate::ros_warn!(&logger, "{from} heading refused ({} so far): {e}", refused_headings + 1);
         }
         refused_headings += 1;
     };
     let report = |events: &[LocalizeEvent]| {
         for e in events {
             match e {
-                LocalizeEvent::Rejected { .. } => r2r::log_debug!(&logger, "{e:?}"),
-                _ => r2r::log_info!(&logger, "{e:?}"),
+                LocalizeEvent::Rejected { .. } => crate::ros_info!(&logger, "{e:?}"),
+                _ => crate::ros_info!(&logger, "{e:?}"),
             }
         }
     };
@@ -173,7 +173,7 @@ pub async fn run() -> Result<(), NodeError> {
         tokio::select! {
             Some(m) = fixes.next() => match navsat_to_fix(&m, &mapping) {
                 Ok(f) => report(&loc.push_fix(&f).events),
-                Err(e) => r2r::log_warn!(&logger, "gps/fix refused: {e}"),
+                Err(e) => crate::ros_warn!(&logger, "gps/fix refused: {e}"),
             },
             Some(m) = headings.next() => match msg_to_heading(&m) {
                 Ok(h) => report(&loc.push_heading(h).events),
@@ -213,7 +213,7 @@ pub async fn run() -> Result<(), NodeError> {
                     odom_pub.publish(&estimate_odometry(&e, tv, stamp.clone()))?;
                     tf_pub.publish(&TFMessage { transforms: tf_chain(&e, odom.pose, stamp) })?;
                 } else {
-                    r2r::log_debug!(&logger, "aligning at {:?}", now(&clock));
+                    crate::ros_info!(&logger, "aligning at {:?}", now(&clock));
                 }
             }
             _ = &mut shutdown => break,

@@ -45,6 +45,24 @@ use crate::ros_interface::{rate, topic};
 /// safety supervisor's thresholds (`safety.*`, the fields of [`SafetyConfig`]).
 pub const MISSION_KEYS: [&str; 0] = [];
 
+/// How long `activate` waits for the pre-flight checks to pass (the rotor spin test takes up to
+/// `MAX_SPIN_UP_S` = 20 s after configure), seconds of ROS time; then it fails naming the check.
+pub const ACTIVATE_WAIT_S: f64 = 30.0;
+
+/// lifecycle_msgs/msg/Transition TRANSITION_CONFIGURE.
+const TRANSITION_CONFIGURE: u8 = 1;
+/// lifecycle_msgs/msg/Transition TRANSITION_ACTIVATE.
+const TRANSITION_ACTIVATE: u8 = 3;
+
+/// What `configure` loads and plans: the field, machine and settings and their plan, or why not.
+type Planned = Result<(Setup, plan::Plan), String>;
+
+fn load_and_plan(params: &params::ParamMap) -> Planned {
+    let s = Setup::from_params(params).map_err(|e| e.to_string())?;
+    let p = plan::plan(&s.field, &s.machine, &s.plan_config).map_err(|e| e.to_string())?;
+    Ok((s, p))
+}
+
 pub async fn run() -> Result<(), NodeError> {
     let mut host = NodeHost::create("mission")?;
     super::check_params("mission", &host.params)?;
@@ -83,6 +101,7 @@ pub async fn run() -> Result<(), NodeError> {
     let state_pub = host.publisher::<RosString>(topic::MISSION_STATE)?;
     let estop_pub = host.publisher::<Bool>(topic::ESTOP_LATCHED)?;
     let event_pub = host.publisher::<r2r::lifecycle_msgs::msg::TransitionEvent>(topic::TRANSITION_EVENT)?;
+    let pending_pub = host.publisher::<UInt32>(topic::DETONATION_PENDING)?;
     let mut tick = host.timer(rate::MISSION_HZ)?;
     let logger = host.logger();
     let clock = host.clock.clone();
@@ -100,59 +119,60 @@ pub async fn run() -> Result<(), NodeError> {
     let mut progress = 0.0;
 
     let log = |r: &Reaction| {
+        for &id in &r.ack_requests {
+            let _ = pending_pub.publish(&UInt32 { data: id });
+        }
         for n in &r.notes {
             match n {
-                Note::Info(s) => r2r::log_info!(&logger, "{s}"),
-                Note::Warn(s) => r2r::log_warn!(&logger, "{s}"),
-                Note::Error(s) => r2r::log_error!(&logger, "{s}"),
+                Note::Info(s) => crate::ros_info!(&logger, "{s}"),
+                Note::Warn(s) => crate::ros_warn!(&logger, "{s}"),
+                Note::Error(s) => crate::ros_error!(&logger, "{s}"),
             }
         }
     };
     // one transition: the node's work (planning on configure), then the flow, then the event
-    let transit = |life: &mut Lifecycle, flow: &mut MissionFlow, id: u8, label: &str| -> bool {
-        let from = life.state();
-        let t = now_s();
-        let mut notes = Reaction::default();
-        let r = life.change(id, label, |kind| {
-            if kind == TransitionKind::Configure {
-                let planned = Setup::from_params(&param_map).map_err(|e| e.to_string()).and_then(|s| {
-                    let p = plan::plan(&s.field, &s.machine, &s.plan_config).map_err(|e| e.to_string())?;
-                    Ok((s, p))
-                });
-                match planned {
-                    Ok((s, p)) => {
-                        r2r::log_info!(
-                            &logger,
-                            "planned: {:?}, {} segments, {:.2} % expected processed",
-                            p.strategy,
-                            p.motions.len(),
-                            p.processed_fraction * 100.0
-                        );
-                        let fence = geofence(&s.field, &s.machine, &p.motions);
-                        let watch = MissionWatch::new(&s.machine, fence, s.field.safe.clone(), sigma_k);
-                        notes = flow.configure(s.machine, watch, p.motions.len(), t);
-                        return CallbackResult::Success;
+    // (`planned`: configure's work done beforehand, off the event loop; else done here)
+    let transit =
+        |life: &mut Lifecycle, flow: &mut MissionFlow, id: u8, label: &str, planned: Option<Planned>| -> bool {
+            let from = life.state();
+            let t = now_s();
+            let mut notes = Reaction::default();
+            let r = life.change(id, label, |kind| {
+                if kind == TransitionKind::Configure {
+                    match planned.unwrap_or_else(|| load_and_plan(&param_map)) {
+                        Ok((s, p)) => {
+                            crate::ros_info!(
+                                &logger,
+                                "planned: {:?}, {} segments, {:.2} % expected processed",
+                                p.strategy,
+                                p.motions.len(),
+                                p.processed_fraction * 100.0
+                            );
+                            let fence = geofence(&s.field, &s.machine, &p.motions);
+                            let watch = MissionWatch::new(&s.machine, fence, s.field.safe.clone(), sigma_k);
+                            notes = flow.configure(s.machine, watch, p.motions.len(), t);
+                            return CallbackResult::Success;
+                        }
+                        Err(e) => return CallbackResult::Failure(e),
                     }
-                    Err(e) => return CallbackResult::Failure(e),
+                }
+                let (result, r) = flow.on_transition(kind, t);
+                notes = r;
+                result
+            });
+            log(&notes);
+            match r {
+                Ok((edge, to)) => {
+                    let _ = event_pub.publish(&transition_event(&edge, from, to, (t * 1e9) as u64));
+                    crate::ros_info!(&logger, "{}: {} → {}", edge.label, from.label(), to.label());
+                    true
+                }
+                Err(e) => {
+                    crate::ros_warn!(&logger, "{e}");
+                    false
                 }
             }
-            let (result, r) = flow.on_transition(kind, t);
-            notes = r;
-            result
-        });
-        log(&notes);
-        match r {
-            Ok((edge, to)) => {
-                let _ = event_pub.publish(&transition_event(&edge, from, to, (t * 1e9) as u64));
-                r2r::log_info!(&logger, "{}: {} → {}", edge.label, from.label(), to.label());
-                true
-            }
-            Err(e) => {
-                r2r::log_warn!(&logger, "{e}");
-                false
-            }
-        }
-    };
+        };
     // both topics are latched: published when they change
     let published = std::cell::Cell::new(None);
     let publish_state = |flow: &MissionFlow| -> Result<(), NodeError> {
@@ -171,21 +191,58 @@ pub async fn run() -> Result<(), NodeError> {
     let settle = |life: &mut Lifecycle, flow: &mut MissionFlow, r: Reaction| -> Result<(), NodeError> {
         log(&r);
         if r.deactivate && life.state() == Primary::Active {
-            transit(life, flow, 0, "deactivate");
+            transit(life, flow, 0, "deactivate", None);
         }
         publish_state(flow)
     };
     publish_state(&flow)?;
 
+    let mut waiting: Option<(r2r::ServiceRequest<ChangeState::Service>, f64)> = None;
+    // a configure request and its planning on a worker thread: the loop keeps taking the sensor
+    // inputs meanwhile (planning inside the loop left the estimate stale for the first check
+    // after it: a spurious gnss-degraded trip at every configure on a fast simulated clock)
+    let mut configuring: Option<r2r::ServiceRequest<ChangeState::Service>> = None;
+    let mut planning: Option<tokio::task::JoinHandle<Planned>> = None;
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             Some(req) = change.next() => {
                 let t = &req.message.transition;
-                let ok = transit(&mut life, &mut flow, t.id, &t.label);
+                let activate = t.id == TRANSITION_ACTIVATE || t.label == "activate";
+                let configure = t.id == TRANSITION_CONFIGURE || t.label == "configure";
+                if configure && life.state() == Primary::Unconfigured {
+                    if let Some(old) = configuring.replace(req) {
+                        let _ = old.respond(ChangeState::Response { success: false });
+                    }
+                    if planning.is_none() {
+                        let map = param_map.clone();
+                        planning = Some(tokio::task::spawn_blocking(move || load_and_plan(&map)));
+                    }
+                    continue;
+                }
+                if activate && life.state() == Primary::Inactive && flow.preflight_pending(now_s()) {
+                    // hold the request until the pre-flight checks pass (the rotor spin test
+                    // runs after configure) or ACTIVATE_WAIT_S have passed; then answer it
+                    crate::ros_info!(&logger, "activate: waiting up to {ACTIVATE_WAIT_S} s for the pre-flight checks (rotor spin test)");
+                    if let Some((old, _)) = waiting.replace((req, now_s() + ACTIVATE_WAIT_S)) {
+                        let _ = old.respond(ChangeState::Response { success: false });
+                    }
+                    continue;
+                }
+                let ok = transit(&mut life, &mut flow, t.id, &t.label, None);
                 let _ = req.respond(ChangeState::Response { success: ok });
                 publish_state(&flow)?;
+            }
+            done = async { planning.as_mut().expect("guarded").await }, if planning.is_some() => {
+                planning = None;
+                let planned = done.unwrap_or_else(|e| Err(format!("planning stopped: {e}")));
+                if let Some(req) = configuring.take() {
+                    let tr = &req.message.transition;
+                    let ok = transit(&mut life, &mut flow, tr.id, &tr.label, Some(planned));
+                    let _ = req.respond(ChangeState::Response { success: ok });
+                    publish_state(&flow)?;
+                }
             }
             Some(req) = get_state.next() => {
                 let _ = req.respond(GetState::Response { current_state: state_msg(life.state()) });
@@ -230,13 +287,13 @@ pub async fn run() -> Result<(), NodeError> {
             Some(_) = det_sub.next() => flow.watch.on_detonation(),
             Some(g) = grid_sub.next() => match grid_from_occupancy(&g) {
                 Ok(s) => flow.watch.on_grid(s, now_s()),
-                Err(e) => r2r::log_error!(&logger, "coverage/grid ignored: {e}"),
+                Err(e) => crate::ros_error!(&logger, "coverage/grid ignored: {e}"),
             },
             Some(p) = progress_sub.next() => progress = p.data,
             Some(s) = segment_sub.next() => {
                 let r = flow.on_segment(s.data as usize, now_s());
                 if r.deactivate {
-                    r2r::log_info!(&logger, "every segment done at {:.2} % processed", progress * 100.0);
+                    crate::ros_info!(&logger, "every segment done at {:.2} % processed", progress * 100.0);
                 }
                 settle(&mut life, &mut flow, r)?;
             }
@@ -244,6 +301,16 @@ pub async fn run() -> Result<(), NodeError> {
                 r?;
                 let r = flow.observe(now_s());
                 settle(&mut life, &mut flow, r)?;
+                let t = now_s();
+                let ready = waiting.as_ref().map(|(_, deadline)| !flow.preflight_pending(t) || t >= *deadline);
+                if ready == Some(true) {
+                    if let Some((req, _)) = waiting.take() {
+                        let tr = &req.message.transition;
+                        let ok = transit(&mut life, &mut flow, tr.id, &tr.label, None);
+                        let _ = req.respond(ChangeState::Response { success: ok });
+                        publish_state(&flow)?;
+                    }
+                }
             }
             _ = &mut shutdown => break,
         }

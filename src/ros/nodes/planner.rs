@@ -20,7 +20,7 @@ pub async fn run() -> Result<(), NodeError> {
     let stamp = now(&host.clock);
     match &result {
         Ok(p) => {
-            r2r::log_info!(
+            crate::ros_info!(
                 &logger,
                 "{}: {:?}, {:.2} % processed, residual {:.1} m², planned in {:.0} ms",
                 setup.field.source,
@@ -31,7 +31,7 @@ pub async fn run() -> Result<(), NodeError> {
             );
             path_pub.publish(&plan_path(p, stamp.clone()))?;
         }
-        Err(e) => r2r::log_error!(&logger, "{e}: publishing the field only"),
+        Err(e) => crate::ros_error!(&logger, "{e}: publishing the field only"),
     }
     marker_pub.publish(&plan_markers(&setup.field, result.as_ref().ok(), stamp))?;
     let spinner = host.spin();

@@ -25,7 +25,9 @@ use r2r::std_msgs::msg::Float64;
 use crate::plan::{self, Pose};
 use crate::ros::adapters::{SimStep, SimulatorCore};
 use crate::ros::can_msgs::{detonation_msg, implement_joint_state};
-use crate::ros::drive_msgs::{msgs_to_implement, twist_to_drive, MAX_TRACK_SPEED_MPS, RPM_TO_RAD_S};
+use crate::ros::drive_msgs::{
+    msgs_to_implement, twist_to_drive, CommandTimeout, CMD_VEL_TIMEOUT_S, MAX_TRACK_SPEED_MPS, RPM_TO_RAD_S,
+};
 use crate::ros::gnss_msgs::fix_to_navsat;
 use crate::ros::heading_msgs::heading_to_msg;
 use crate::ros::msg::{header, identity_quaternion, time, vector3};
@@ -209,27 +211,27 @@ pub async fn run_with(make_sim: SimFactory) -> Result<(), NodeError> {
     let logger = host.logger();
     let spinner = host.spin();
 
-    let mut drive = twist_to_drive(
-        &Twist {
-            linear: vector3(0.0, 0.0, 0.0),
-            angular: vector3(0.0, 0.0, 0.0),
-        },
-        gauge,
-        MAX_TRACK_SPEED_MPS,
-    );
+    // the drive command times out after CMD_VEL_TIMEOUT_S of simulated time (the machine's own)
+    let mut drive = CommandTimeout::default();
+    let mut sim_t = 0.0;
     let (mut rotor_rad_s, mut depth_m) = (0.0, 0.0);
     let mut streams = SimStreams::new(gauge);
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
-            Some(t) = cmd_sub.next() => drive = twist_to_drive(&t, gauge, MAX_TRACK_SPEED_MPS),
+            Some(t) = cmd_sub.next() => drive.command(twist_to_drive(&t, gauge, MAX_TRACK_SPEED_MPS), sim_t),
             Some(r) = rotor_sub.next() => rotor_rad_s = r.data,
             Some(d) = depth_sub.next() => depth_m = d.data,
             r = tick.tick() => {
                 r?;
-                sim.command(drive, msgs_to_implement(rotor_rad_s, depth_m));
+                let (setpoint, expired) = drive.setpoint(sim_t);
+                if expired {
+                    crate::ros_warn!(&logger, "no cmd_vel for {CMD_VEL_TIMEOUT_S} s: tracks stopped");
+                }
+                sim.command(setpoint, msgs_to_implement(rotor_rad_s, depth_m));
                 let s = sim.step(step_s);
+                sim_t = s.t_s;
                 let m = streams.messages(&s, step_s);
                 clock_pub.publish(&m.clock)?;
                 for f in &m.fixes {
@@ -246,7 +248,7 @@ pub async fn run_with(make_sim: SimFactory) -> Result<(), NodeError> {
                     joint_pub.publish(j)?;
                 }
                 for (d, &(t, g)) in m.detonations.iter().zip(&s.detonations) {
-                    r2r::log_warn!(&logger, "simulated detonation at t = {t:.2} s, {g:.1} g");
+                    crate::ros_warn!(&logger, "simulated detonation at t = {t:.2} s, {g:.1} g");
                     det_pub.publish(d)?;
                 }
             }

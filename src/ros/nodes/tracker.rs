@@ -166,7 +166,7 @@ pub async fn run_with(make_follower: FollowerFactory) -> Result<(), NodeError> {
                 let wanted = mode(mission_state.as_deref(), estop.borrow().as_ref().map(|b| b.data));
                 let mode = attendance.check(mission_state.as_deref(), wanted);
                 if mode != wanted && !refused_logged {
-                    r2r::log_error!(&logger, "tracker started during a mission: not driving it (clean up and configure the mission again)");
+                    crate::ros_error!(&logger, "tracker started during a mission: not driving it (clean up and configure the mission again)");
                     refused_logged = true;
                 }
                 let now_s = seconds(&now(&clock));
