@@ -78,13 +78,23 @@ pub fn run(a: PlanArgs) -> anyhow::Result<()> {
     }
     let field = field::load(&a.field, &opts)?;
     let machine = load_machine(a.machine.as_ref())?;
+    let progress = std::sync::Arc::new(plan::progress::Progress::default());
     let cfg = PlanConfig {
         angle_step_deg: a.angle_step_deg,
         footprint_margin_m: a.margin_m,
+        progress: Some(progress.clone()),
         ..PlanConfig::default()
     };
     let t0 = std::time::Instant::now();
-    let plan = plan::plan(&field, &machine, &cfg)?;
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let bar = std::thread::spawn({
+        let (progress, done) = (progress.clone(), done.clone());
+        move || progress_bar(&progress, &done)
+    });
+    let planned = plan::plan(&field, &machine, &cfg);
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let _ = bar.join();
+    let plan = planned?;
     let ms = t0.elapsed().as_secs_f64() * 1e3;
     let summary = output::Summary::of(&plan, ms);
     let fc = output::plan_to_geojson(&plan, &field.datum, &machine, Some(&summary));
@@ -135,6 +145,38 @@ pub fn run(a: PlanArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     }
     Ok(())
+}
+
+/// How long a plan runs before its progress bar appears.
+const BAR_AFTER: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// A progress bar on stderr for a plan that takes longer than [`BAR_AFTER`]; nothing when stderr
+/// is not a terminal. Returns when `done` is set (and clears the bar).
+fn progress_bar(progress: &plan::progress::Progress, done: &std::sync::atomic::AtomicBool) {
+    use indicatif::{ProgressBar, ProgressStyle};
+    use std::io::IsTerminal;
+    use std::sync::atomic::Ordering;
+    let t0 = std::time::Instant::now();
+    let tick = std::time::Duration::from_millis(100);
+    while t0.elapsed() < BAR_AFTER {
+        if done.load(Ordering::Relaxed) {
+            return;
+        }
+        std::thread::sleep(tick);
+    }
+    if !std::io::stderr().is_terminal() {
+        return;
+    }
+    let bar = ProgressBar::new(1000);
+    bar.set_style(
+        ProgressStyle::with_template("planning {bar:30} {percent:>3}% of the hazard processed · {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    while !done.load(Ordering::Relaxed) {
+        bar.set_position((progress.fraction() * 1000.0) as u64);
+        std::thread::sleep(tick);
+    }
+    bar.finish_and_clear();
 }
 
 /// `a` and `b` name the same file (the same path, or the same inode through links and `..`).

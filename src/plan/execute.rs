@@ -55,6 +55,9 @@ pub struct Executor<'a> {
     /// other passes: compare with the residual).
     pub unreached: Vec<Unreached>,
     overrun: Option<Overrun>,
+    /// Where to report the share processed (of the given area, m²).
+    pub progress: Option<(super::progress::Part, f64)>,
+    processed_m2: f64,
 }
 
 /// Cell size of the checker's raster, metres.
@@ -101,6 +104,8 @@ impl<'a> Executor<'a> {
             deferred_passes: 0,
             unreached: Vec::new(),
             overrun: None,
+            progress: None,
+            processed_m2: 0.0,
         }
     }
 
@@ -249,6 +254,10 @@ impl<'a> Executor<'a> {
         self.pose = mv.last().map(|x| x.end());
         self.retreat_m = lane_len;
         self.motions.extend(mv);
+        if let Some((part, area)) = &self.progress {
+            self.processed_m2 += strip.unsigned_area();
+            part.set(self.processed_m2 / area);
+        }
         self.rule.allow(strip.clone());
         self.processed.allow(strip.clone());
         self.strips.push(strip);

@@ -8,7 +8,7 @@
 //! machine returns to its baseline; turning on the spot needs a processed or safe disc around it.
 //! Every candidate is checked motion by motion against the [`FootprintRule`] before it is used.
 
-use super::motion::{pivot_to, Direction, Motion, PathKind};
+use super::motion::{pivot_to, travel_time_s, Direction, Motion, PathKind};
 use super::pose::{Body, Pose};
 use super::rule::FootprintRule;
 use crate::machine::MachineProfile;
@@ -29,6 +29,8 @@ pub enum ManeuverShape {
 
 /// Largest pivot step when checking its sweep, radians (10°).
 pub const PIVOT_STEP_RAD: f64 = 10.0 * std::f64::consts::PI / 180.0;
+/// Spacing of the footprints a curve is first refuted from, metres.
+const COARSE_STEP_M: f64 = 1.0;
 /// Spacing of sampled poses along curves, metres.
 pub const CURVE_STEP_M: f64 = 0.25;
 /// Most candidates checked per connection and per manoeuvre shape before giving up (the cheapest
@@ -47,30 +49,55 @@ pub fn motion_allowed(rule: &mut FootprintRule, body: &Body, motion: &Motion) ->
             if *implement {
                 rule.covers_with(&sweep, &body.strip(from, to))
             } else {
-                rule.covers(&sweep)
+                // footprints along the way lie inside the sweep: one on a cell no allowed polygon
+                // touches refutes it without polygon operations
+                let n = (from.distance_m(to) / CURVE_STEP_M).ceil() as usize;
+                let refuted = (0..=n).any(|i| {
+                    let t = i as f64 / n.max(1) as f64;
+                    let p = Pose {
+                        x_m: from.x_m + (to.x_m - from.x_m) * t,
+                        y_m: from.y_m + (to.y_m - from.y_m) * t,
+                        ..*from
+                    };
+                    rule.refutes(body.probes_at(&p))
+                });
+                !refuted && rule.covers(&sweep)
             }
         }
-        Motion::Pivot { at, delta_rad, .. } => body
-            .sweep_pivot(at, *delta_rad, PIVOT_STEP_RAD)
-            .iter()
-            .all(|h| rule.covers(h)),
-        Motion::Curve { poses, .. } => curve_sweeps(body, poses).iter().all(|h| rule.covers(h)),
+        Motion::Pivot { at, delta_rad, .. } => {
+            let n = ((delta_rad.abs() / PIVOT_STEP_RAD).ceil() as usize).max(1);
+            let refuted = (0..=n).any(|i| {
+                let p = Pose {
+                    yaw_rad: at.yaw_rad + delta_rad * i as f64 / n as f64,
+                    ..*at
+                };
+                rule.refutes(body.probes_at(&p))
+            });
+            !refuted
+                && body
+                    .sweep_pivot(at, *delta_rad, PIVOT_STEP_RAD)
+                    .iter()
+                    .all(|h| rule.covers(h))
+        }
+        Motion::Curve { poses, .. } => {
+            // every sampled footprint lies inside the sweep
+            // (every other one is enough to refute most)
+            !poses.iter().step_by(2).any(|p| rule.refutes(body.probes_at(p)))
+                && curve_sweeps(body, poses).all(|h| rule.covers(&h))
+        }
     }
 }
 
 /// Conservative sweep of a sampled curve: hulls of groups of consecutive footprints (a hull of
 /// several footprints contains the true swept area between them).
-fn curve_sweeps(body: &Body, poses: &[Pose]) -> Vec<Polygon<f64>> {
+fn curve_sweeps<'a>(body: &'a Body, poses: &'a [Pose]) -> impl Iterator<Item = Polygon<f64>> + 'a {
     const GROUP: usize = 4;
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i + 1 < poses.len() {
+    let starts = (0..poses.len().saturating_sub(1)).step_by(GROUP);
+    starts.map(move |i| {
         let j = (i + GROUP).min(poses.len() - 1);
         let pts: Vec<Coord<f64>> = poses[i..=j].iter().flat_map(|p| body.footprint_at(p)).collect();
-        out.push(super::pose::hull(pts));
-        i = j;
-    }
-    out
+        super::pose::hull(pts)
+    })
 }
 
 /// What the connector knows about where it is.
@@ -96,40 +123,43 @@ pub fn connect(
         let mv: Vec<Motion> = pivot_to(from.pose, to.yaw_rad, kind).into_iter().collect();
         return mv.iter().all(|mo| motion_allowed(rule, body, mo)).then_some(mv);
     }
-    let mut cands = candidates(m, from, to, kind);
-    cands.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut cands = candidates(m, from, to);
+    cands.sort_by(|a, b| a.cost_s.total_cmp(&b.cost_s));
     // Long straight links usually cross unprocessed ground and are slow to check: leave those to
     // the routed transit below.
-    cands.retain(|(_, mv)| {
-        !mv.iter().any(|x| {
-            matches!(
-                x,
-                Motion::Straight {
-                    direction: Direction::Forward,
-                    ..
-                }
-            ) && x.length_m() > FAR_M
-        })
-    });
+    cands.retain(|c| !c.is_far(retreat_pose(from, c.d), approach_pose(to, c.k)));
     let tries = if m.min_turn_radius_m > 0.0 {
         MAX_CHECKED_DUBINS
     } else {
         2 * MAX_CHECKED_PER_SHAPE
     };
     // Candidates share motions (the same retreat, the same pivot): check each motion once.
-    let mut memo: std::collections::HashMap<[i64; 7], bool> = std::collections::HashMap::new();
-    let direct = cands
-        .into_iter()
-        .take(tries)
-        .take_while(|(cost, _)| *cost < budget_s)
-        .map(|(_, motions)| motions)
-        .find(|motions| {
-            motions.iter().all(|mo| {
-                *memo
-                    .entry(motion_key(mo))
-                    .or_insert_with(|| motion_allowed(rule, body, mo))
-            })
-        });
+    let mut memo: std::collections::HashMap<[i64; 9], bool> = std::collections::HashMap::new();
+    let mut direct = None;
+    for c in cands.iter().take(tries).take_while(|c| c.cost_s < budget_s) {
+        // a curve over unprocessed ground is refuted from a few footprints along it before it is
+        // sampled in full
+        if let Some(p) = &c.dubins {
+            let coarse = p.sample_many(COARSE_STEP_M);
+            if coarse
+                .iter()
+                .any(|q| rule.refutes(body.probes_at(&Pose::new(q.x(), q.y(), q.rot()))))
+            {
+                continue;
+            }
+        }
+        let Some(motions) = build(c, m, from, to, kind) else {
+            continue;
+        };
+        if motions.iter().all(|mo| {
+            *memo
+                .entry(motion_key(mo))
+                .or_insert_with(|| motion_allowed(rule, body, mo))
+        }) {
+            direct = Some(motions);
+            break;
+        }
+    }
     if direct.is_some() || budget_s.is_finite() {
         return direct;
     }
@@ -214,7 +244,7 @@ fn routed(
 }
 
 /// A motion quantised to 0.1 mm / 1 µrad, for the memo of checks.
-fn motion_key(mo: &Motion) -> [i64; 7] {
+fn motion_key(mo: &Motion) -> [i64; 9] {
     let q = |v: f64| (v * 1e4).round() as i64;
     let qa = |v: f64| (v * 1e6).round() as i64;
     match mo {
@@ -228,10 +258,13 @@ fn motion_key(mo: &Motion) -> [i64; 7] {
             q(to.x_m),
             q(to.y_m),
             *direction as i64,
+            0,
+            0,
         ],
-        Motion::Pivot { at, delta_rad, .. } => [1, q(at.x_m), q(at.y_m), qa(at.yaw_rad), qa(*delta_rad), 0, 0],
+        Motion::Pivot { at, delta_rad, .. } => [1, q(at.x_m), q(at.y_m), qa(at.yaw_rad), qa(*delta_rad), 0, 0, 0, 0],
         Motion::Curve { poses, .. } => {
-            let (a, b) = (poses[0], poses[poses.len() - 1]);
+            // the middle pose too: curves of different shapes can share their ends and length
+            let (a, b, c) = (poses[0], poses[poses.len() - 1], poses[poses.len() / 2]);
             [
                 2,
                 q(a.x_m),
@@ -240,12 +273,62 @@ fn motion_key(mo: &Motion) -> [i64; 7] {
                 q(b.x_m),
                 q(b.y_m),
                 qa(b.yaw_rad) ^ (poses.len() as i64) << 40,
+                q(c.x_m),
+                q(c.y_m),
             ]
         }
     }
 }
 
-fn candidates(m: &MachineProfile, from: From, to: Pose, kind: PathKind) -> Vec<(f64, Vec<Motion>)> {
+/// One candidate manoeuvre, not yet built: retreat `d` along the current heading (negative: run on
+/// forward), a link of `shape` to the point `k` behind the target pose, a straight run-up onto it.
+/// Its cost is known without sampling its curve, so only the candidates actually checked are built.
+#[derive(Clone, Copy, Debug)]
+struct Candidate {
+    cost_s: f64,
+    d: f64,
+    k: f64,
+    shape: ManeuverShape,
+    /// The Dubins path of a curved link.
+    dubins: Option<DubinsPath>,
+}
+
+impl Candidate {
+    /// A straight forward link longer than [`FAR_M`] (left to the routed transit).
+    fn is_far(&self, q: Pose, s: Pose) -> bool {
+        -self.d > FAR_M || self.k > FAR_M || (self.shape == ManeuverShape::PivotForward && q.distance_m(&s) > FAR_M)
+    }
+}
+
+fn retreat_pose(from: From, d: f64) -> Pose {
+    let fh = from.pose.heading();
+    Pose {
+        x_m: from.pose.x_m - fh.x * d,
+        y_m: from.pose.y_m - fh.y * d,
+        ..from.pose
+    }
+}
+
+fn approach_pose(to: Pose, k: f64) -> Pose {
+    let h = to.heading();
+    Pose {
+        x_m: to.x_m - h.x * k,
+        y_m: to.y_m - h.y * k,
+        ..to
+    }
+}
+
+fn straight(from: Pose, to: Pose, direction: Direction, kind: PathKind) -> Motion {
+    Motion::Straight {
+        from,
+        to,
+        direction,
+        implement: false,
+        kind,
+    }
+}
+
+fn candidates(m: &MachineProfile, from: From, to: Pose) -> Vec<Candidate> {
     let mut retreats = vec![0.0];
     for f in [0.25, 0.5, 0.75, 1.0] {
         retreats.push(from.retreat_m * f);
@@ -265,58 +348,78 @@ fn candidates(m: &MachineProfile, from: From, to: Pose, kind: PathKind) -> Vec<(
     let reach = m.implement_x_m() + m.pivot_radius_m();
     retreats.extend([-2.0, -reach / 2.0, -reach, -reach - 2.0]);
     let mut out = Vec::new();
-    let h = to.heading();
+    let v = m.transit_speed_mps;
     for &d in &retreats {
-        let fh = from.pose.heading();
-        let q = Pose {
-            x_m: from.pose.x_m - fh.x * d,
-            y_m: from.pose.y_m - fh.y * d,
-            ..from.pose
+        let q = retreat_pose(from, d);
+        let head_s = if d > 0.0 {
+            travel_time_s(d, m.reverse_speed_mps, m)
+        } else {
+            travel_time_s(-d, v, m)
         };
         for &k in approaches.iter() {
-            let s = Pose {
-                x_m: to.x_m - h.x * k,
-                y_m: to.y_m - h.y * k,
-                ..to
-            };
+            let s = approach_pose(to, k);
+            let tail_s = travel_time_s(k, v, m);
             for &shape in &shapes {
-                let mut mv = Vec::new();
-                if d != 0.0 {
-                    let direction = if d > 0.0 {
-                        Direction::Reverse
-                    } else {
-                        Direction::Forward
-                    };
-                    mv.push(Motion::Straight {
-                        from: from.pose,
-                        to: q,
-                        direction,
-                        implement: false,
-                        kind,
-                    });
-                }
-                if !link(&mut mv, m, q, s, shape, kind) {
-                    continue;
-                }
-                if k > 0.0 {
-                    mv.push(Motion::Straight {
-                        from: s,
-                        to,
-                        direction: Direction::Forward,
-                        implement: false,
-                        kind,
-                    });
-                }
-                let cost = mv.iter().map(|mo| mo.duration_s(m)).sum();
-                out.push((cost, mv));
+                let (link_s, dubins) = match shape {
+                    ManeuverShape::PivotForward | ManeuverShape::PivotReverse => {
+                        let mut mv = Vec::new();
+                        link(&mut mv, m, q, s, shape, PathKind::Turn, None);
+                        (mv.iter().map(|mo| mo.duration_s(m)).sum(), None)
+                    }
+                    ManeuverShape::Dubins(t) => {
+                        let q0 = PosRot::from_floats(q.x_m, q.y_m, q.yaw_rad);
+                        let q1 = PosRot::from_floats(s.x_m, s.y_m, s.yaw_rad);
+                        let Ok(path) = DubinsPath::new(q0, q1, m.min_turn_radius_m, t) else {
+                            continue;
+                        };
+                        (travel_time_s(path.length(), v, m), Some(path))
+                    }
+                };
+                out.push(Candidate {
+                    cost_s: head_s + link_s + tail_s,
+                    d,
+                    k,
+                    shape,
+                    dubins,
+                });
             }
         }
     }
     out
 }
 
+/// The motions of a candidate; `None` if its link cannot be built.
+fn build(c: &Candidate, m: &MachineProfile, from: From, to: Pose, kind: PathKind) -> Option<Vec<Motion>> {
+    let q = retreat_pose(from, c.d);
+    let s = approach_pose(to, c.k);
+    let mut mv = Vec::new();
+    if c.d != 0.0 {
+        let direction = if c.d > 0.0 {
+            Direction::Reverse
+        } else {
+            Direction::Forward
+        };
+        mv.push(straight(from.pose, q, direction, kind));
+    }
+    if !link(&mut mv, m, q, s, c.shape, kind, c.dubins.as_ref()) {
+        return None;
+    }
+    if c.k > 0.0 {
+        mv.push(straight(s, to, Direction::Forward, kind));
+    }
+    Some(mv)
+}
+
 /// Append the motions from `q` to `s` (both poses with their yaws) of one shape; false if impossible.
-fn link(mv: &mut Vec<Motion>, m: &MachineProfile, q: Pose, s: Pose, shape: ManeuverShape, kind: PathKind) -> bool {
+fn link(
+    mv: &mut Vec<Motion>,
+    m: &MachineProfile,
+    q: Pose,
+    s: Pose,
+    shape: ManeuverShape,
+    kind: PathKind,
+    dubins: Option<&DubinsPath>,
+) -> bool {
     let dist = q.distance_m(&s);
     match shape {
         ManeuverShape::PivotForward | ManeuverShape::PivotReverse => {
@@ -330,23 +433,23 @@ fn link(mv: &mut Vec<Motion>, m: &MachineProfile, q: Pose, s: Pose, shape: Maneu
                 mv.extend(pivot_to(at, face, kind));
                 at.yaw_rad = face;
                 let to = Pose { yaw_rad: face, ..s };
-                mv.push(Motion::Straight {
-                    from: at,
-                    to,
-                    direction,
-                    implement: false,
-                    kind,
-                });
+                mv.push(straight(at, to, direction, kind));
                 at = to;
             }
             mv.extend(pivot_to(at, s.yaw_rad, kind));
             true
         }
         ManeuverShape::Dubins(t) => {
-            let q0 = PosRot::from_floats(q.x_m, q.y_m, q.yaw_rad);
-            let q1 = PosRot::from_floats(s.x_m, s.y_m, s.yaw_rad);
-            let Ok(path) = DubinsPath::new(q0, q1, m.min_turn_radius_m, t) else {
-                return false;
+            let path = match dubins {
+                Some(p) => *p,
+                None => {
+                    let q0 = PosRot::from_floats(q.x_m, q.y_m, q.yaw_rad);
+                    let q1 = PosRot::from_floats(s.x_m, s.y_m, s.yaw_rad);
+                    let Ok(path) = DubinsPath::new(q0, q1, m.min_turn_radius_m, t) else {
+                        return false;
+                    };
+                    path
+                }
             };
             let mut poses: Vec<Pose> = path
                 .sample_many(CURVE_STEP_M)

@@ -137,6 +137,23 @@ impl CoverMask {
         })
     }
 
+    /// Side of a cell, metres.
+    pub fn cell_m(&self) -> f64 {
+        self.cell
+    }
+
+    /// Is the cell holding `c` touched by no allowed polygon at all (false outside the grid)? Then
+    /// a region that contains that whole cell is certainly not allowed.
+    pub fn empty_at(&self, c: Coord<f64>) -> bool {
+        let (fx, fy) = ((c.x - self.x0) / self.cell, (c.y - self.y0) / self.cell);
+        // truncation is the floor for the non-negative values kept (and cheaper than a call)
+        if !(fx >= 0.0 && fy >= 0.0) {
+            return false;
+        }
+        let (i, j) = (fx as usize, fy as usize);
+        i < self.nx && j < self.ny && self.cells[j * self.nx + i] == EMPTY
+    }
+
     /// Mark an allowed polygon.
     pub fn allow(&mut self, p: &Polygon<f64>) {
         if let Some(bb) = p.bounding_rect() {

@@ -30,6 +30,7 @@ pub mod objective;
 pub mod output;
 pub mod picture;
 pub mod pose;
+pub mod progress;
 pub mod reason;
 pub mod rule;
 pub mod scan;
@@ -88,6 +89,8 @@ pub struct PlanConfig {
     /// tracking error and pivot drift. At most the lateral slack between the tracks and the tool
     /// edges, or lanes could not be driven.
     pub footprint_margin_m: f64,
+    /// Where to report progress (for a display; `None`: nobody watches).
+    pub progress: Option<std::sync::Arc<progress::Progress>>,
 }
 
 impl Default for PlanConfig {
@@ -99,6 +102,7 @@ impl Default for PlanConfig {
             gap_fill_min_m2: 0.2,
             strategies: vec![Strategy::Boustrophedon, Strategy::HeadlandFirst, Strategy::AccessSpine],
             footprint_margin_m: 0.1,
+            progress: None,
         }
     }
 }
@@ -255,6 +259,7 @@ pub fn plan_strategy(
 ) -> Plan {
     let mut ex = Executor::new(m, &site.safe, site.obstacles.clone(), site.start, site.extent());
     ex.body = pose::Body::with_margin(m, cfg.footprint_margin_m);
+    ex.progress = cfg.progress.as_ref().map(|p| (p.part(), site.hazard_m2.max(1e-9)));
     ex.set_overrun(&site.safe, site.target.clone(), site.forbidden.clone());
     let workable = site.workable();
     let hazard_t = ex.add_target(workable.clone());
@@ -312,6 +317,9 @@ pub fn plan_strategy(
 }
 
 fn finish(site: &Site, m: &MachineProfile, cfg: &PlanConfig, ex: Executor, strategy: Strategy, angle_rad: f64) -> Plan {
+    if let Some((part, _)) = &ex.progress {
+        part.finish();
+    }
     let residual = residual(site, &ex.strips);
     let residual_m2 = residual.unsigned_area();
     let time = MissionTime::of(&ex.motions, m);

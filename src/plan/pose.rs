@@ -59,6 +59,9 @@ pub fn angle_diff(a: f64, b: f64) -> f64 {
 pub struct Body {
     /// Convex hull of the footprint in base_link (the sweep of a translation is the hull of its ends).
     hull: Vec<Coord<f64>>,
+    /// Points inside the footprint on a [`PROBE_STEP_M`] grid with their distance from its edge,
+    /// outermost first (for [`super::rule::FootprintRule::refutes`]).
+    probes: Vec<(Coord<f64>, f64)>,
     /// Processing line ends in base_link.
     implement: [Coord<f64>; 2],
 }
@@ -89,8 +92,10 @@ impl Body {
         let mut pts: Vec<Coord<f64>> = hull.exterior().0.clone();
         pts.pop();
         let [[xa, ya], [xb, yb]] = m.implement_m;
+        let probes = probes(&pts, PROBE_STEP_M);
         Body {
             hull: pts,
+            probes,
             implement: [Coord { x: xa, y: ya }, Coord { x: xb, y: yb }],
         }
     }
@@ -101,6 +106,20 @@ impl Body {
     }
 
     /// Footprint at a pose as a polygon.
+    /// The footprint's interior probes placed at `p`, with their depth inside the footprint, metres.
+    pub fn probes_at<'a>(&'a self, p: &'a Pose) -> impl Iterator<Item = (Coord<f64>, f64)> + 'a {
+        let (s, c) = p.yaw_rad.sin_cos();
+        self.probes.iter().map(move |(q, d)| {
+            (
+                Coord {
+                    x: p.x_m + c * q.x - s * q.y,
+                    y: p.y_m + s * q.x + c * q.y,
+                },
+                *d,
+            )
+        })
+    }
+
     pub fn footprint_polygon(&self, p: &Pose) -> Polygon<f64> {
         Polygon::new(LineString::from(self.footprint_at(p)), vec![])
     }
@@ -156,6 +175,60 @@ impl Body {
 }
 
 /// Convex hull of points as a polygon.
+/// Spacing of the footprint's interior probes, metres: coarse, as they only speed up refusals
+/// (a footprint over unprocessed ground usually has many cells of it inside).
+pub const PROBE_STEP_M: f64 = 0.5;
+
+/// Grid points (spacing `step_m`) at least a quarter metre inside the convex ring `ring` (open,
+/// either orientation) with their distance from its edge, the farthest from its centre first
+/// (the ends of the machine leave allowed ground first).
+fn probes(ring: &[Coord<f64>], step_m: f64) -> Vec<(Coord<f64>, f64)> {
+    let n = ring.len();
+    if n < 3 {
+        return Vec::new();
+    }
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
+    for c in ring {
+        x0 = x0.min(c.x);
+        x1 = x1.max(c.x);
+        y0 = y0.min(c.y);
+        y1 = y1.max(c.y);
+    }
+    // signed area: the side the interior is on
+    let area2: f64 = (0..n)
+        .map(|i| ring[i].x * ring[(i + 1) % n].y - ring[(i + 1) % n].x * ring[i].y)
+        .sum();
+    let sign = area2.signum();
+    let depth = |p: Coord<f64>| -> f64 {
+        (0..n)
+            .map(|i| {
+                let (a, b) = (ring[i], ring[(i + 1) % n]);
+                let (dx, dy) = (b.x - a.x, b.y - a.y);
+                let len = dx.hypot(dy).max(1e-12);
+                sign * (dx * (p.y - a.y) - dy * (p.x - a.x)) / len
+            })
+            .fold(f64::INFINITY, f64::min)
+    };
+    let mut out = Vec::new();
+    let (nx, ny) = (((x1 - x0) / step_m) as usize, ((y1 - y0) / step_m) as usize);
+    for i in 0..=nx {
+        for j in 0..=ny {
+            let p = Coord {
+                x: x0 + (i as f64 + 0.5) * step_m,
+                y: y0 + (j as f64 + 0.5) * step_m,
+            };
+            let d = depth(p);
+            if d > 0.25 {
+                out.push((p, d));
+            }
+        }
+    }
+    let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+    let r = |p: &Coord<f64>| (p.x - cx).hypot(p.y - cy);
+    out.sort_by(|a, b| r(&b.0).total_cmp(&r(&a.0)));
+    out
+}
+
 pub fn hull(pts: Vec<Coord<f64>>) -> Polygon<f64> {
     use geo::ConvexHull;
     geo::MultiPoint::from(pts.into_iter().map(geo::Point::from).collect::<Vec<_>>()).convex_hull()

@@ -6,7 +6,7 @@
 //! [`FootprintRule::TOLERANCE_M2`] uncovered. Obstacles are never allowed ground: they are neither
 //! safe nor ever processed.
 
-use geo::{Area, BooleanOps, BoundingRect, MultiPolygon, Polygon};
+use geo::{Area, BooleanOps, BoundingRect, Coord, MultiPolygon, Polygon};
 use rstar::{RTree, RTreeObject, AABB};
 
 /// One allowed polygon with its envelope.
@@ -152,6 +152,29 @@ impl FootprintRule {
             }
         }
         rest.unsigned_area()
+    }
+
+    /// Most probes looked at per footprint (the outermost: the machine's ends leave allowed
+    /// ground first).
+    pub const MAX_PROBES: usize = 12;
+
+    /// Do the raster's cells prove that a footprint is not allowed? `probes` are points inside the
+    /// footprint with their distance from its edge (see [`super::pose::Body::probes_at`]): a probe at
+    /// least a cell's diagonal inside has its whole cell inside the footprint, and if no allowed
+    /// polygon touches that cell, a whole cell of the footprint is outside the allowed ground.
+    /// `false` means "not proven" (no raster, or every probed cell is touched).
+    pub fn refutes(&mut self, probes: impl IntoIterator<Item = (Coord<f64>, f64)>) -> bool {
+        let Some(mask) = &self.mask else { return false };
+        let need = mask.cell_m() * std::f64::consts::SQRT_2;
+        let hit = probes
+            .into_iter()
+            .filter(|&(_, inset)| inset >= need)
+            .take(Self::MAX_PROBES)
+            .any(|(c, _)| mask.empty_at(c));
+        if hit {
+            self.fast_answers += 1;
+        }
+        hit
     }
 
     /// `region` minus every held polygon that touches it.
