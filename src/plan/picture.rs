@@ -11,7 +11,7 @@ use super::reason::Reason;
 use super::Plan;
 use crate::field::Field;
 use crate::machine::MachineProfile;
-use crate::runtime::report::{esc, field_map, MAP_H, MAP_W, PAD};
+use crate::runtime::report::{esc, field_map, scale_and_north, MAP_W, PAD};
 use geo::MultiPolygon;
 use std::fmt::Write;
 
@@ -138,24 +138,7 @@ pub fn svg(plan: &Plan, field: &Field, m: &MachineProfile, s: &Summary, field_na
             y + 16.0
         );
     }
-    // scale bar and north
-    let bar_m = [1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0]
-        .into_iter()
-        .find(|mm| mm * k >= 80.0)
-        .unwrap_or(1000.0);
-    let (bx, by) = (PAD + 10.0, PAD + MAP_H - 14.0);
-    let _ = writeln!(
-        o,
-        r##"<rect x="{bx}" y="{by}" width="{:.1}" height="6" fill="black"/><text x="{bx}" y="{:.1}" font-size="12">{bar_m} m</text>"##,
-        bar_m * k,
-        by - 4.0
-    );
-    let _ = writeln!(
-        o,
-        r##"<text x="{:.1}" y="{:.1}" font-size="14" font-weight="bold">N ↑</text>"##,
-        PAD + MAP_W - 40.0,
-        PAD + 20.0
-    );
+    scale_and_north(&mut o, k);
     // legend and figures
     let px = 2.0 * PAD + MAP_W;
     let mut y = PAD + 10.0;

@@ -165,24 +165,7 @@ pub fn svg(h: &Host, s: &SimSummary, track: &[TrackPoint]) -> String {
             d.id
         );
     }
-    // scale bar
-    let bar_m = [1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0]
-        .into_iter()
-        .find(|m| m * k >= 80.0)
-        .unwrap_or(1000.0);
-    let (bx, by) = (PAD + 10.0, PAD + MAP_H - 14.0);
-    let _ = writeln!(
-        o,
-        r##"<rect x="{bx}" y="{by}" width="{:.1}" height="6" fill="black"/><text x="{bx}" y="{:.1}" font-size="12">{bar_m} m</text>"##,
-        bar_m * k,
-        by - 4.0
-    );
-    let _ = writeln!(
-        o,
-        r##"<text x="{:.1}" y="{:.1}" font-size="14" font-weight="bold">N ↑</text>"##,
-        PAD + MAP_W - 40.0,
-        PAD + 20.0
-    );
+    scale_and_north(&mut o, k);
     // legend and figures
     let px = 2.0 * PAD + MAP_W;
     let mut y = PAD + 10.0;
@@ -266,4 +249,26 @@ pub fn png(svg: &str) -> Option<Vec<u8>> {
     let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height())?;
     resvg::render(&tree, resvg::tiny_skia::Transform::identity(), &mut pixmap.as_mut());
     pixmap.encode_png().ok()
+}
+
+/// The scale bar (the first round length of at least 80 px) and the north arrow of a map drawn at
+/// `k` pixels per metre.
+pub(crate) fn scale_and_north(o: &mut String, k: f64) {
+    let bar_m = [1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0]
+        .into_iter()
+        .find(|m| m * k >= 80.0)
+        .unwrap_or(1000.0);
+    let (bx, by) = (PAD + 10.0, PAD + MAP_H - 14.0);
+    let _ = writeln!(
+        o,
+        r##"<rect x="{bx}" y="{by}" width="{:.1}" height="6" fill="black"/><text x="{bx}" y="{:.1}" font-size="12">{bar_m} m</text>"##,
+        bar_m * k,
+        by - 4.0
+    );
+    let _ = writeln!(
+        o,
+        r##"<text x="{:.1}" y="{:.1}" font-size="14" font-weight="bold">N ↑</text>"##,
+        PAD + MAP_W - 40.0,
+        PAD + 20.0
+    );
 }
