@@ -4,7 +4,7 @@
 
 use super::maneuver::motion_allowed;
 use super::motion::{Direction, Motion};
-use super::pose::{angle_diff, Body};
+use super::pose::{angle_diff, Body, Pose};
 use super::rule::FootprintRule;
 use super::site::Site;
 use super::Plan;
@@ -41,12 +41,15 @@ pub fn verify(plan: &Plan, site: &Site, m: &MachineProfile, margin_m: f64) -> Re
             } => {
                 return Err(format!("motion {i} processes while reversing"));
             }
-            Motion::Curve { poses, .. } => {
+            Motion::Curve { poses, direction, .. } => {
                 for w in poses.windows(2) {
                     let d = w[0].distance_m(&w[1]);
-                    let dyaw = angle_diff(w[0].yaw_rad, w[1].yaw_rad).abs();
-                    if d > 1e-6 && dyaw / d > 1.0 / m.min_turn_radius_m * 1.05 + 1e-6 {
+                    let dyaw = angle_diff(w[0].yaw_rad, w[1].yaw_rad);
+                    if d > 1e-6 && dyaw.abs() / d > 1.0 / m.min_turn_radius_m * 1.05 + 1e-6 {
                         return Err(format!("motion {i} curves tighter than the minimum turn radius"));
+                    }
+                    if let Some(why) = off_course(&w[0], &w[1], *direction) {
+                        return Err(format!("motion {i} {why}"));
                     }
                 }
             }
@@ -71,4 +74,30 @@ pub fn verify(plan: &Plan, site: &Site, m: &MachineProfile, margin_m: f64) -> Re
         prev = Some(mo.end());
     }
     Ok(())
+}
+
+/// Does the step from `a` to `b` of a curve go the way its body faces (forward) or against it
+/// (reverse)? On an arc the chord runs along the mean of the two yaws; a step sideways or the
+/// wrong way is a motion no tracked machine drives. `None` when it is consistent.
+pub fn off_course(a: &Pose, b: &Pose, direction: Direction) -> Option<&'static str> {
+    let (dx, dy) = (b.x_m - a.x_m, b.y_m - a.y_m);
+    let d = dx.hypot(dy);
+    if d < 1e-6 {
+        return None;
+    }
+    let mid = a.yaw_rad + angle_diff(a.yaw_rad, b.yaw_rad) / 2.0;
+    let (s, c) = mid.sin_cos();
+    let along = (dx * c + dy * s) / d;
+    let sign = if direction == Direction::Reverse { -1.0 } else { 1.0 };
+    if sign * along < 0.0 {
+        return Some(match direction {
+            Direction::Forward => "runs backwards along a forward curve",
+            Direction::Reverse => "runs forwards along a reverse curve",
+        });
+    }
+    // 2 % of the step sideways: sampling noise of an arc is far below, a crab step far above
+    if (dx * s - dy * c).abs() > 0.02 * d + 1e-4 {
+        return Some("steps sideways along a curve");
+    }
+    None
 }

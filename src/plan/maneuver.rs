@@ -170,7 +170,8 @@ pub fn connect(
 pub const FAR_M: f64 = 25.0;
 
 /// A transit routed over allowed ground: from the pose itself or after running on out of the lane,
-/// to the pass start or a short run-up behind it.
+/// to the pass start or a short run-up behind it; for a machine with a turn radius, a shunt of
+/// forward and reverse arcs ([`super::lattice`]).
 fn routed(
     rule: &mut FootprintRule,
     body: &Body,
@@ -179,6 +180,10 @@ fn routed(
     to: Pose,
     kind: PathKind,
 ) -> Option<Vec<Motion>> {
+    if m.min_turn_radius_m > 0.0 {
+        // shunting with forward and reverse arcs: the search reverses out of the lane itself
+        return super::lattice::route(rule, body, m, from.pose, to, kind);
+    }
     let reach = m.implement_x_m() + m.pivot_radius_m() + 2.0;
     let fh = from.pose.heading();
     let h = to.heading();
@@ -460,7 +465,11 @@ fn link(
             if poses.len() < 2 {
                 return false;
             }
-            mv.push(Motion::Curve { poses, kind });
+            mv.push(Motion::Curve {
+                poses,
+                direction: Direction::Forward,
+                kind,
+            });
             true
         }
     }

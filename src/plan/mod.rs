@@ -23,6 +23,7 @@ pub mod execute;
 pub mod gapfill;
 pub mod headland;
 pub mod lanes;
+pub mod lattice;
 pub mod maneuver;
 pub mod mask;
 pub mod motion;

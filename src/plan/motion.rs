@@ -64,14 +64,37 @@ pub enum Motion {
     },
     /// Turn on the spot from `at.yaw_rad` by `delta_rad` (positive = counter-clockwise).
     Pivot { at: Pose, delta_rad: f64, kind: PathKind },
-    /// Forward curve at the minimum turn radius (or larger), as poses at most 0.25 m apart.
-    Curve { poses: Vec<Pose>, kind: PathKind },
+    /// Curve at the minimum turn radius (or larger), as poses at most 0.25 m apart in the order
+    /// driven, each with the body's yaw: driven forward (the poses advance along their yaw) or in
+    /// reverse (they advance against it, the body facing away from the way it goes).
+    Curve {
+        poses: Vec<Pose>,
+        direction: Direction,
+        kind: PathKind,
+    },
 }
 
 impl Motion {
     pub fn kind(&self) -> PathKind {
         match self {
             Motion::Straight { kind, .. } | Motion::Pivot { kind, .. } | Motion::Curve { kind, .. } => *kind,
+        }
+    }
+
+    /// Direction of travel (pivots: forward).
+    pub fn direction(&self) -> Direction {
+        match self {
+            Motion::Straight { direction, .. } | Motion::Curve { direction, .. } => *direction,
+            Motion::Pivot { .. } => Direction::Forward,
+        }
+    }
+
+    /// Pose at the start of the motion.
+    pub fn start(&self) -> Pose {
+        match self {
+            Motion::Straight { from, .. } => *from,
+            Motion::Pivot { at, .. } => *at,
+            Motion::Curve { poses, .. } => *poses.first().expect("curves have poses"),
         }
     }
 
@@ -101,6 +124,10 @@ impl Motion {
         match self {
             Motion::Straight { implement: true, .. } => m.clearing_speed_mps,
             Motion::Straight {
+                direction: Direction::Reverse,
+                ..
+            }
+            | Motion::Curve {
                 direction: Direction::Reverse,
                 ..
             } => m.reverse_speed_mps,

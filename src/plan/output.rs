@@ -130,7 +130,7 @@ pub fn to_geojson(
                 }
                 (vec![from.xy(), to.xy()], *direction, *implement)
             }
-            Motion::Curve { poses, .. } => (poses.iter().map(|p| p.xy()).collect(), Direction::Forward, false),
+            Motion::Curve { poses, direction, .. } => (poses.iter().map(|p| p.xy()).collect(), *direction, false),
             Motion::Pivot { .. } => continue,
         };
         features.push(json!({

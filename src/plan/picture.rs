@@ -73,7 +73,10 @@ pub fn svg(plan: &Plan, field: &Field, m: &MachineProfile, s: &Summary, field_na
                 vec![v.p(from.x_m, from.y_m), v.p(to.x_m, to.y_m)],
                 *direction == Direction::Reverse,
             ),
-            Motion::Curve { poses, .. } => (poses.iter().map(|q| v.p(q.x_m, q.y_m)).collect(), false),
+            Motion::Curve { poses, direction, .. } => (
+                poses.iter().map(|q| v.p(q.x_m, q.y_m)).collect(),
+                *direction == Direction::Reverse,
+            ),
         };
         let d = if reverse { &mut rev } else { &mut fwd };
         for (i, (x, y)) in pts.iter().enumerate() {

@@ -57,14 +57,26 @@ const ACUTE_RAD: f64 = std::f64::consts::FRAC_PI_3;
 
 /// The reason of one residual piece.
 ///
-/// In order: mostly inside an obstacle's clearance zone; mostly under passes that could not be
-/// driven (their reason); beside an acute corner of the hazard (within one working width); smaller
+/// In order: mostly inside an obstacle's clearance zone; mostly under passes that keep the rule
+/// but could not be turned onto (`no_turn_room`, together); mostly under one pass that could not be
+/// driven (its reason); beside an acute corner of the hazard (within one working width); smaller
 /// than a pass is worth; otherwise unreachable.
 pub fn classify(piece: &Polygon<f64>, site: &Site, unreached: &[Unreached], width_m: f64, min_m2: f64) -> Reason {
     let a = piece.unsigned_area().max(1e-12);
     let one = MultiPolygon::new(vec![piece.clone()]);
     if !site.forbidden.0.is_empty() && one.intersection(&site.forbidden).unsigned_area() >= 0.5 * a {
         return Reason::ObstacleClearance;
+    }
+    // Ground that a pass keeping the rule would process, had there been room to turn onto it, is
+    // reachable in principle: say so even where other passes over it (along another axis, from
+    // nowhere to stand) could not be driven either.
+    let no_room: Vec<&Polygon<f64>> = unreached
+        .iter()
+        .filter(|u| u.reason == Reason::NoTurnRoom)
+        .map(|u| &u.strip)
+        .collect();
+    if !no_room.is_empty() && one.intersection(&geo::unary_union(no_room)).unsigned_area() >= 0.5 * a {
+        return Reason::NoTurnRoom;
     }
     let mut best = (0.0, None);
     for u in unreached {

@@ -35,8 +35,9 @@ pub fn encode(m: &Motion) -> String {
         Motion::Pivot { at, delta_rad, kind } => {
             json!({"type": "pivot", "at": pose(at), "delta_rad": delta_rad, "kind": kind})
         }
-        Motion::Curve { poses, kind } => {
-            json!({"type": "curve", "poses": poses.iter().map(pose).collect::<Vec<_>>(), "kind": kind})
+        Motion::Curve { poses, direction, kind } => {
+            json!({"type": "curve", "poses": poses.iter().map(pose).collect::<Vec<_>>(), "direction": direction,
+                   "kind": kind})
         }
     };
     v.to_string()
@@ -66,6 +67,11 @@ pub fn decode(text: &str) -> Option<Motion> {
                 .iter()
                 .map(unpose)
                 .collect::<Option<Vec<_>>>()?,
+            // records written before curves could be reversed have no direction: forward
+            direction: match v.get("direction") {
+                None => Direction::Forward,
+                Some(d) => serde_json::from_value::<Direction>(d.clone()).ok()?,
+            },
             kind: k,
         },
         _ => return None,
@@ -95,11 +101,28 @@ mod tests {
             },
             Motion::Curve {
                 poses: vec![p, q],
+                direction: Direction::Forward,
+                kind: PathKind::Turn,
+            },
+            Motion::Curve {
+                poses: vec![q, p],
+                direction: Direction::Reverse,
                 kind: PathKind::Turn,
             },
         ] {
             assert_eq!(decode(&encode(&m)).unwrap(), m);
         }
         assert!(decode("{}").is_none());
+        // a curve recorded before curves had a direction is a forward one
+        let old = r#"{"type":"curve","poses":[[1,2,0.5],[3,-2,0.1]],"kind":"turn"}"#;
+        assert!(matches!(
+            decode(old),
+            Some(Motion::Curve {
+                direction: Direction::Forward,
+                ..
+            })
+        ));
+        let bad = r#"{"type":"curve","poses":[[1,2,0.5],[3,-2,0.1]],"direction":"sideways","kind":"turn"}"#;
+        assert!(decode(bad).is_none());
     }
 }

@@ -145,18 +145,11 @@ pub fn start_pose(m: &Motion) -> Pose {
 }
 
 fn segment_row(seq: usize, m: &Motion) -> RecordedSegment {
-    let (implement, direction) = match m {
-        Motion::Straight {
-            implement, direction, ..
-        } => (
-            *implement,
-            if *direction == plan::Direction::Reverse {
-                "reverse"
-            } else {
-                "forward"
-            },
-        ),
-        _ => (false, "forward"),
+    let implement = matches!(m, Motion::Straight { implement: true, .. });
+    let direction = if m.direction() == plan::Direction::Reverse {
+        "reverse"
+    } else {
+        "forward"
     };
     RecordedSegment {
         seq: seq as i64,

@@ -283,10 +283,18 @@ impl PathTracker {
                     self.follow(&pp, reverse, speed, 0.0, input, processing, dt_s)
                 }
             }
-            Motion::Curve { poses, .. } => {
+            Motion::Curve { poses, direction, .. } => {
+                // the poses are in the order driven: reversing, the travel direction is the
+                // polyline's and the body faces away from it (as on a straight reverse)
                 let pp = along_polyline(poses, &input.pose, &mut self.curve_seg);
                 let kappa = laws::curvature(poses, self.curve_seg);
-                self.follow(&pp, false, self.cfg.transit_speed_mps, kappa, input, false, dt_s)
+                let reverse = *direction == Direction::Reverse;
+                let speed = if reverse {
+                    self.cfg.reverse_speed_mps
+                } else {
+                    self.cfg.transit_speed_mps
+                };
+                self.follow(&pp, reverse, speed, kappa, input, false, dt_s)
             }
         };
         let (l, r) = laws::tracks(

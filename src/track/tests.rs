@@ -155,6 +155,7 @@ fn lane_reverse_and_curve_in_sequence() {
         lane((5.0, 0.0), (10.0, 0.0), false, Direction::Forward),
         Motion::Curve {
             poses,
+            direction: Direction::Forward,
             kind: PathKind::Turn,
         },
     ];
