@@ -48,7 +48,7 @@ pub fn verify(plan: &Plan, site: &Site, m: &MachineProfile, margin_m: f64) -> Re
                     if d > 1e-6 && dyaw.abs() / d > 1.0 / m.min_turn_radius_m * 1.05 + 1e-6 {
                         return Err(format!("motion {i} curves tighter than the minimum turn radius"));
                     }
-                    if let Some(why) = off_course(&w[0], &w[1], *direction) {
+                    if let Some(why) = off_course(&w[0], &w[1], *direction, 1.0 / m.min_turn_radius_m) {
                         return Err(format!("motion {i} {why}"));
                     }
                 }
@@ -77,9 +77,11 @@ pub fn verify(plan: &Plan, site: &Site, m: &MachineProfile, margin_m: f64) -> Re
 }
 
 /// Does the step from `a` to `b` of a curve go the way its body faces (forward) or against it
-/// (reverse)? On an arc the chord runs along the mean of the two yaws; a step sideways or the
-/// wrong way is a motion no tracked machine drives. `None` when it is consistent.
-pub fn off_course(a: &Pose, b: &Pose, direction: Direction) -> Option<&'static str> {
+/// (reverse)? On one arc the chord runs along the mean of the two yaws; a step over the joint of
+/// two pieces (arc and straight, or arcs) may bend off it by up to its length times the curvature
+/// `max_kappa` (1/m). A step sideways or the wrong way is a motion no tracked machine drives.
+/// `None` when it is consistent.
+pub fn off_course(a: &Pose, b: &Pose, direction: Direction, max_kappa: f64) -> Option<&'static str> {
     let (dx, dy) = (b.x_m - a.x_m, b.y_m - a.y_m);
     let d = dx.hypot(dy);
     if d < 1e-6 {
@@ -95,9 +97,30 @@ pub fn off_course(a: &Pose, b: &Pose, direction: Direction) -> Option<&'static s
             Direction::Reverse => "runs forwards along a reverse curve",
         });
     }
-    // 2 % of the step sideways: sampling noise of an arc is far below, a crab step far above
-    if (dx * s - dy * c).abs() > 0.02 * d + 1e-4 {
+    // a bend over a joint, plus 2 % of the step: a crab step is far above
+    if (dx * s - dy * c).abs() > d * (d * max_kappa + 0.02) + 1e-4 {
         return Some("steps sideways along a curve");
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn curve_steps_go_the_way_the_body_faces() {
+        let a = Pose::new(0.0, 0.0, 0.0);
+        let ahead = Pose::new(0.25, 0.0, 0.0);
+        assert_eq!(off_course(&a, &ahead, Direction::Forward, 1.0 / 6.0), None);
+        assert!(off_course(&a, &ahead, Direction::Reverse, 1.0 / 6.0).is_some());
+        let behind = Pose::new(-0.25, 0.0, 0.0);
+        assert_eq!(off_course(&a, &behind, Direction::Reverse, 1.0 / 6.0), None);
+        // a crab step sideways, and a diagonal one far off the yaw
+        assert!(off_course(&a, &Pose::new(0.0, 0.25, 0.0), Direction::Forward, 1.0 / 6.0).is_some());
+        assert!(off_course(&a, &Pose::new(0.2, 0.15, 0.0), Direction::Forward, 1.0 / 6.0).is_some());
+        // on an arc of radius 6 the chord follows the mean yaw
+        let b = Pose::new(6.0 * 0.04f64.sin(), 6.0 * (1.0 - 0.04f64.cos()), 0.04);
+        assert_eq!(off_course(&a, &b, Direction::Forward, 1.0 / 6.0), None);
+    }
 }

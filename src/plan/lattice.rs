@@ -14,7 +14,7 @@
 //! checked again as they will be emitted.
 
 use super::check::off_course;
-use super::maneuver::{motion_allowed, CURVE_STEP_M};
+use super::maneuver::{motion_allowed, CURVE_STEP_M, RUN_UP_M};
 use super::motion::{travel_time_s, Direction, Motion, PathKind};
 use super::pose::{angle_diff, Body, Pose};
 use super::rule::FootprintRule;
@@ -136,8 +136,39 @@ fn direction_of(dir: i8) -> Direction {
 
 /// A manoeuvre of forward and reverse motions at the minimum turn radius from `from` to `to` over
 /// allowed ground, or `None` (no turn radius, no raster, or nothing found within the search's
-/// bounds). Every motion returned keeps the footprint rule.
+/// bounds). It ends with a straight run-up of [`RUN_UP_M`] onto `to` where one fits. Every motion
+/// returned keeps the footprint rule.
 pub fn route(
+    rule: &mut FootprintRule,
+    body: &Body,
+    m: &MachineProfile,
+    from: Pose,
+    to: Pose,
+    kind: PathKind,
+) -> Option<Vec<Motion>> {
+    let h = to.heading();
+    let s = Pose {
+        x_m: to.x_m - h.x * RUN_UP_M,
+        y_m: to.y_m - h.y * RUN_UP_M,
+        ..to
+    };
+    let run_up = Motion::Straight {
+        from: s,
+        to,
+        direction: Direction::Forward,
+        implement: false,
+        kind,
+    };
+    if motion_allowed(rule, body, &run_up) {
+        if let Some(mut mv) = search(rule, body, m, from, s, kind) {
+            mv.push(run_up);
+            return Some(mv);
+        }
+    }
+    search(rule, body, m, from, to, kind)
+}
+
+fn search(
     rule: &mut FootprintRule,
     body: &Body,
     m: &MachineProfile,
@@ -197,7 +228,11 @@ pub fn route(
                 let Some(poses) = dubins(n.pose, to, r, dir) else {
                     continue;
                 };
-                if poses.len() < 2 || poses.windows(2).any(|w| off_course(&w[0], &w[1], dir).is_some()) {
+                if poses.len() < 2
+                    || poses
+                        .windows(2)
+                        .any(|w| off_course(&w[0], &w[1], dir, 1.0 / r).is_some())
+                {
                     continue;
                 }
                 let mo = motion_of(poses.clone(), dir, kind);
@@ -306,7 +341,7 @@ mod tests {
         assert!((back.last().unwrap().distance_m(&p) - 2.0).abs() < 1e-9);
         assert!(back
             .windows(2)
-            .all(|w| off_course(&w[0], &w[1], Direction::Reverse).is_none()));
+            .all(|w| off_course(&w[0], &w[1], Direction::Reverse, 0.0).is_none()));
     }
 
     /// On an 8 m road a 6 m-radius machine facing across it shifts sideways by a lane without
@@ -355,7 +390,7 @@ mod props {
             let dyaw = angle_diff(w[0].yaw_rad, w[1].yaw_rad).abs();
             prop_assert!(d < 1e-6 || dyaw / d <= 1.0 / r * 1.001 + 1e-9, "curvature {}", dyaw / d);
             prop_assert!(
-                off_course(&w[0], &w[1], direction).is_none(),
+                off_course(&w[0], &w[1], direction, 1.0 / r).is_none(),
                 "{:?} step {:?} -> {:?}",
                 direction,
                 w[0],

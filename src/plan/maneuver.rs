@@ -124,7 +124,11 @@ pub fn connect(
         return mv.iter().all(|mo| motion_allowed(rule, body, mo)).then_some(mv);
     }
     let mut cands = candidates(m, from, to);
-    cands.sort_by(|a, b| a.cost_s.total_cmp(&b.cost_s));
+    // a machine with a turn radius is given a straight run-up where one fits: off a curve it
+    // arrives with a heading error that the tracker takes a few metres to take out
+    let curved = m.min_turn_radius_m > 0.0;
+    let no_run_up = |c: &Candidate| curved && c.k < RUN_UP_M - 1e-9;
+    cands.sort_by(|a, b| no_run_up(a).cmp(&no_run_up(b)).then(a.cost_s.total_cmp(&b.cost_s)));
     // Long straight links usually cross unprocessed ground and are slow to check: leave those to
     // the routed transit below.
     cands.retain(|c| !c.is_far(retreat_pose(from, c.d), approach_pose(to, c.k)));
@@ -136,7 +140,7 @@ pub fn connect(
     // Candidates share motions (the same retreat, the same pivot): check each motion once.
     let mut memo: std::collections::HashMap<[i64; 9], bool> = std::collections::HashMap::new();
     let mut direct = None;
-    for c in cands.iter().take(tries).take_while(|c| c.cost_s < budget_s) {
+    for c in cands.iter().filter(|c| c.cost_s < budget_s).take(tries) {
         // a curve over unprocessed ground is refuted from a few footprints along it before it is
         // sampled in full
         if let Some(p) = &c.dubins {
@@ -165,6 +169,9 @@ pub fn connect(
     }
     routed(rule, body, m, from, to, kind)
 }
+
+/// Straight run-up before a pass that a machine with a turn radius is given where it fits, metres.
+pub const RUN_UP_M: f64 = 2.0;
 
 /// Length of a forward link beyond which a connection is left to the routed transit, metres.
 pub const FAR_M: f64 = 25.0;
