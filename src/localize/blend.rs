@@ -18,7 +18,7 @@ pub struct OutputSmoothing {
     /// correction at once). Default 0.3.
     pub time_constant_s: f64,
     /// Fastest the output moves towards the filter's position beyond the vehicle's own motion, m/s
-    /// (> 0). Default 1.0 (2 cm per 50 Hz output).
+    /// (> 0). Default 2.0 (4 cm per 50 Hz output).
     pub max_speed_mps: f64,
     /// Fastest the output's yaw turns towards the filter's yaw beyond the vehicle's own turn, rad/s
     /// (> 0). Default 0.5 (0.6° per 50 Hz output).
@@ -34,7 +34,7 @@ impl Default for OutputSmoothing {
     fn default() -> Self {
         Self {
             time_constant_s: 0.3,
-            max_speed_mps: 1.0,
+            max_speed_mps: 2.0,
             max_yaw_rate_rps: 0.5,
             show_at_once_below_m: 0.05,
             show_at_once_below_rad: 0.01,
@@ -132,9 +132,9 @@ mod tests {
             last = now;
             k += 1;
         }
-        // 5.7 m at 1 m/s, then a 0.3 s exponential down to 0.1 mm: about 8.8 s in all.
+        // 5.4 m at 2 m/s, then a 0.3 s exponential down to 0.1 mm: about 5.1 s in all.
         let t = 0.02 * f64::from(k);
-        assert!((8.0..9.5).contains(&t), "glide took {t} s");
+        assert!((4.5..5.5).contains(&t), "glide took {t} s");
     }
 
     #[test]

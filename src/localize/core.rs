@@ -683,11 +683,15 @@ impl Core {
         cfg.quality.why_not_good(&self.quality_inputs(&e, cfg).0)
     }
 
-    /// The verdict's inputs for `e`, and the position covariance's terms `(a, b, d)`.
+    /// The verdict's inputs for the output at `e`'s time (the filter plus the pending glide offset),
+    /// and that output's position covariance terms `(a, b, d)`.
     fn quality_inputs(&self, e: &Ekf, cfg: &LocalizerConfig) -> (QualityInputs, (f64, f64, f64)) {
-        let pc = e.position_covariance();
         // The output is off the filter by the blend offset: its mean-square error adds o·oᵀ.
-        let (oe, on, oy) = self.blend.offset_at(e.t_s, &cfg.output);
+        self.inputs_with_offset(e, self.blend.offset_at(e.t_s, &cfg.output))
+    }
+
+    fn inputs_with_offset(&self, e: &Ekf, (oe, on, oy): (f64, f64, f64)) -> (QualityInputs, (f64, f64, f64)) {
+        let pc = e.position_covariance();
         let (a, b, d) = (pc[(0, 0)] + oe * oe, pc[(0, 1)] + oe * on, pc[(1, 1)] + on * on);
         let sigma_h_m = (0.5 * (a + d) + (0.25 * (a - d).powi(2) + b * b).sqrt())
             .max(0.0)
@@ -703,6 +707,18 @@ impl Core {
             since_reacquire_s: since(self.last_reacquire_s),
         };
         (inputs, (a, b, d))
+    }
+
+    /// The verdict on the output: `Good` only if the output itself (glide offset included) is good
+    /// enough; but not `Lost` while the filter behind it still knows its position (an output
+    /// gliding onto a re-acquired pose has something to go on).
+    fn verdict(&self, e: &Ekf, inputs: &QualityInputs, cfg: &LocalizerConfig) -> Quality {
+        let q = cfg.quality.classify(inputs);
+        if q == Quality::Lost && cfg.quality.classify(&self.inputs_with_offset(e, (0.0, 0.0, 0.0)).0) != Quality::Lost {
+            Quality::Degraded
+        } else {
+            q
+        }
     }
 
     fn describe(&self, e: &Ekf, cfg: &LocalizerConfig) -> Estimate {
@@ -731,7 +747,7 @@ impl Core {
             sigma_h_m,
             sigma_yaw_rad,
             since_fix_s,
-            quality: cfg.quality.classify(&inputs),
+            quality: self.verdict(e, &inputs, cfg),
         }
     }
 }
