@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::gnss::FixType;
+use crate::localize::blend::OutputSmoothing;
 use crate::localize::quality::QualityThresholds;
 use crate::localize::LocalizeError;
 
@@ -248,6 +249,8 @@ pub struct LocalizerConfig {
     pub gating: GatingConfig,
     pub alignment: AlignmentConfig,
     pub quality: QualityThresholds,
+    /// How corrections are blended into the output (no jumps between outputs).
+    pub output: OutputSmoothing,
     /// How late (behind the newest measurement) a measurement may arrive and still be applied at its
     /// own time stamp, seconds (0–60). Default 2.
     pub history_window_s: f64,
@@ -271,6 +274,7 @@ impl Default for LocalizerConfig {
             gating: GatingConfig::default(),
             alignment: AlignmentConfig::default(),
             quality: QualityThresholds::default(),
+            output: OutputSmoothing::default(),
             history_window_s: 2.0,
             max_predict_step_s: 0.1,
             outage_after_s: 2.0,
@@ -466,6 +470,31 @@ impl LocalizerConfig {
                 "alignment.turn_rate_deadband_rps",
                 c.alignment.turn_rate_deadband_rps,
                 c.alignment.turn_rate_deadband_rps >= 0.0,
+            ),
+            (
+                "output.time_constant_s",
+                c.output.time_constant_s,
+                c.output.time_constant_s >= 0.0,
+            ),
+            (
+                "output.max_speed_mps",
+                c.output.max_speed_mps,
+                c.output.max_speed_mps > 0.0,
+            ),
+            (
+                "output.max_yaw_rate_rps",
+                c.output.max_yaw_rate_rps,
+                c.output.max_yaw_rate_rps > 0.0,
+            ),
+            (
+                "output.show_at_once_below_m",
+                c.output.show_at_once_below_m,
+                c.output.show_at_once_below_m >= 0.0,
+            ),
+            (
+                "output.show_at_once_below_rad",
+                c.output.show_at_once_below_rad,
+                c.output.show_at_once_below_rad >= 0.0,
             ),
             (
                 "history_window_s",

@@ -7,6 +7,7 @@
 use nalgebra::{SMatrix, SVector};
 
 use crate::gnss::{FixType, GnssHeading};
+use crate::localize::blend::OutputBlend;
 use crate::localize::config::LocalizerConfig;
 use crate::localize::ekf::{
     gyro_measurement, heading_measurement, idx, odometry_measurement, position_measurement, Ekf, StateMatrix,
@@ -210,6 +211,8 @@ pub struct Core {
     gnss_bias_type: Option<FixType>,
     in_outage: bool,
     quality: Quality,
+    /// Corrections not yet shown in the output.
+    blend: OutputBlend,
     pub(crate) stats: LocalizerStats,
 }
 
@@ -225,6 +228,7 @@ impl Default for Core {
             gnss_bias_type: None,
             in_outage: false,
             quality: Quality::Lost,
+            blend: OutputBlend::default(),
             stats: LocalizerStats::default(),
         }
     }
@@ -253,10 +257,22 @@ impl Core {
     /// Process one measurement (not older than the previous one).
     pub fn process(&mut self, m: &Measurement, cfg: &LocalizerConfig, events: &mut Vec<LocalizeEvent>) {
         let t = m.unix_time_s();
+        // The pose predicted to `t`, before the measurement corrects it.
+        let pose = |e: &Ekf| (e.x[idx::E], e.x[idx::N], e.x[idx::YAW]);
+        let before = self.ekf.as_mut().map(|e| {
+            e.predict_to(t, cfg.max_predict_step_s, &cfg.process);
+            pose(e)
+        });
         match m {
             Measurement::Odometry(o) => self.odometry(o, cfg, events),
             Measurement::Fix(f) => self.fix(f, cfg, events),
             Measurement::Heading(h) => self.heading(h, cfg, events),
+        }
+        if let (Some(before), Some(e)) = (before, self.ekf.as_ref()) {
+            let after = pose(e);
+            if after != before {
+                self.blend.absorb(e.t_s, before, after, &cfg.output);
+            }
         }
         self.grade(t, cfg, events);
     }
@@ -664,17 +680,23 @@ impl Core {
     pub fn why_not_good_at(&self, t: f64, cfg: &LocalizerConfig) -> Option<String> {
         let mut e = self.ekf?;
         e.predict_to(t, cfg.max_predict_step_s, &cfg.process);
-        cfg.quality.why_not_good(&self.quality_inputs(&e).0)
+        cfg.quality.why_not_good(&self.quality_inputs(&e, cfg).0)
     }
 
-    /// The verdict's inputs for `e`, and the position covariance's terms `(a, b, d)`.
-    fn quality_inputs(&self, e: &Ekf) -> (QualityInputs, (f64, f64, f64)) {
+    /// The verdict's inputs for the output at `e`'s time (the filter plus the pending glide offset),
+    /// and that output's position covariance terms `(a, b, d)`.
+    fn quality_inputs(&self, e: &Ekf, cfg: &LocalizerConfig) -> (QualityInputs, (f64, f64, f64)) {
+        // The output is off the filter by the blend offset: its mean-square error adds o·oᵀ.
+        self.inputs_with_offset(e, self.blend.offset_at(e.t_s, &cfg.output))
+    }
+
+    fn inputs_with_offset(&self, e: &Ekf, (oe, on, oy): (f64, f64, f64)) -> (QualityInputs, (f64, f64, f64)) {
         let pc = e.position_covariance();
-        let (a, b, d) = (pc[(0, 0)], pc[(0, 1)], pc[(1, 1)]);
+        let (a, b, d) = (pc[(0, 0)] + oe * oe, pc[(0, 1)] + oe * on, pc[(1, 1)] + on * on);
         let sigma_h_m = (0.5 * (a + d) + (0.25 * (a - d).powi(2) + b * b).sqrt())
             .max(0.0)
             .sqrt();
-        let sigma_yaw_rad = e.p[(idx::YAW, idx::YAW)].max(0.0).sqrt();
+        let sigma_yaw_rad = (e.p[(idx::YAW, idx::YAW)].max(0.0) + oy * oy).sqrt();
         let since_fix_s = self.last_fix_s.map_or(f64::INFINITY, |l| (e.t_s - l).max(0.0));
         let since = |at: Option<f64>| at.map_or(f64::INFINITY, |l| (e.t_s - l).max(0.0));
         let inputs = QualityInputs {
@@ -687,8 +709,21 @@ impl Core {
         (inputs, (a, b, d))
     }
 
+    /// The verdict on the output: `Good` only if the output itself (glide offset included) is good
+    /// enough; but not `Lost` while the filter behind it still knows its position (an output
+    /// gliding onto a re-acquired pose has something to go on).
+    fn verdict(&self, e: &Ekf, inputs: &QualityInputs, cfg: &LocalizerConfig) -> Quality {
+        let q = cfg.quality.classify(inputs);
+        if q == Quality::Lost && cfg.quality.classify(&self.inputs_with_offset(e, (0.0, 0.0, 0.0)).0) != Quality::Lost {
+            Quality::Degraded
+        } else {
+            q
+        }
+    }
+
     fn describe(&self, e: &Ekf, cfg: &LocalizerConfig) -> Estimate {
-        let (inputs, (a, b, d)) = self.quality_inputs(e);
+        let (inputs, (a, b, d)) = self.quality_inputs(e, cfg);
+        let (oe, on, oy) = self.blend.offset_at(e.t_s, &cfg.output);
         let QualityInputs {
             sigma_h_m,
             sigma_yaw_rad,
@@ -698,9 +733,9 @@ impl Core {
         let k = e.x[idx::ODO_SCALE];
         Estimate {
             unix_time_s: e.t_s,
-            east_m: e.x[idx::E],
-            north_m: e.x[idx::N],
-            yaw_rad: e.x[idx::YAW],
+            east_m: e.x[idx::E] + oe,
+            north_m: e.x[idx::N] + on,
+            yaw_rad: wrap_angle_rad(e.x[idx::YAW] + oy),
             speed_mps: e.x[idx::V],
             yaw_rate_rps: e.x[idx::W],
             track_slip: if k.abs() > 1e-9 { 1.0 - 1.0 / k } else { f64::NAN },
@@ -712,7 +747,7 @@ impl Core {
             sigma_h_m,
             sigma_yaw_rad,
             since_fix_s,
-            quality: cfg.quality.classify(&inputs),
+            quality: self.verdict(e, &inputs, cfg),
         }
     }
 }

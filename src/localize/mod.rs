@@ -5,11 +5,13 @@
 //! - [`core`]: per-measurement decisions: alignment, gating, re-acquisition, outages, quality.
 //! - [`localizer`]: the public [`Localizer`]: datum, history and out-of-order replay.
 //! - [`config`], [`quality`], [`output`]: typed config, the verdict, what the estimator returns.
+//! - [`blend`]: corrections shown in the output gradually (no jumps between outputs).
 //! - [`tracks`]: the TRACKS.csv odometry log; [`replay`]: NMEA + odometry logs → estimates.
 //! - [`scenario`]: a seeded simulator of a tracked flail with its sensors, for tests and benchmarks.
 //!
 //! Nothing here reads a clock or does I/O beyond the `Read`/`Write` handed in: time is an argument.
 
+pub mod blend;
 pub mod config;
 pub mod core;
 pub mod ekf;
