@@ -110,6 +110,24 @@ fn strip_with_the_large_dubins_machine() {
     assert_eq!(plan["machine"]["working_width_m"], 3.0);
 }
 
+/// The large tiller (6 m radius) on the simulator's road field: it shunts with reverse arcs,
+/// which the plan marks `direction: "reverse"`, and processes it all (before: 29 %, exit 0).
+#[test]
+fn sim_road_with_the_large_tiller_shunts_in_reverse() {
+    let (plan, summary) = plan_file("tests/data/sim_road.geojson", Some("machines/large_tiller.yaml"));
+    check_contract(&plan, &summary);
+    assert!(summary["processed_fraction"].as_f64().unwrap() >= 0.99, "{summary}");
+    let reverse_curves = plan["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["properties"]["direction"] == "reverse" && f["geometry"]["coordinates"].as_array().unwrap().len() > 2
+        })
+        .count();
+    assert!(reverse_curves > 0, "no reverse curves in the plan");
+}
+
 #[test]
 fn bad_field_fails_with_its_name() {
     let dir = tempfile::tempdir().unwrap();

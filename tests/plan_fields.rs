@@ -168,3 +168,31 @@ fn margin_wider_than_the_slack_is_refused() {
     .unwrap();
     assert!(p0.processed_fraction >= 0.99);
 }
+
+/// The large tiller (6 m turn radius, no pivots) on a hazard with an 8 m road along one side only:
+/// it cannot turn on the road in one arc, so it processes each lane from the road, reverses out
+/// along it and shunts sideways with forward and reverse arcs (before: 0 % on road_side).
+#[test]
+fn tiller_shunts_on_a_road_on_one_side_only() {
+    let road = vec![(-25.0, -8.0), (55.0, -8.0), (55.0, 0.0), (-25.0, 0.0)];
+    let f = with_start(field(&rect(0.0, 0.0, 30.0, 24.0), &[], Some(vec![road])), -15.0, -4.0);
+    let p = assert_good("tiller road", &f, &large(), 0.99);
+    let reverse_curves = p
+        .motions
+        .iter()
+        .filter(|m| {
+            matches!(
+                m,
+                demine::plan::Motion::Curve {
+                    direction: demine::plan::Direction::Reverse,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert!(reverse_curves > 0, "no reverse arcs: {:?}", p.motions.len());
+    assert!(!p
+        .motions
+        .iter()
+        .any(|m| matches!(m, demine::plan::Motion::Pivot { .. })));
+}

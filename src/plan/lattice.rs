@@ -98,10 +98,14 @@ pub fn dubins(a: Pose, b: Pose, r: f64, direction: Direction) -> Option<Vec<Pose
     let q0 = PosRot::from_floats(a.x_m, a.y_m, a.yaw_rad + flip);
     let q1 = PosRot::from_floats(b.x_m, b.y_m, b.yaw_rad + flip);
     let path = DubinsPath::shortest_from(q0, q1, r).ok()?;
-    let mut poses: Vec<Pose> = path
-        .sample_many(CURVE_STEP_M)
-        .iter()
-        .map(|q| Pose::new(q.x(), q.y(), q.rot() - flip))
+    // evenly spaced samples, the end pose exact
+    let len = path.length();
+    let n = ((len / CURVE_STEP_M).ceil() as usize).max(1);
+    let mut poses: Vec<Pose> = (0..n)
+        .map(|i| {
+            let q = path.sample(len * i as f64 / n as f64);
+            Pose::new(q.x(), q.y(), q.rot() - flip)
+        })
         .collect();
     poses.push(b);
     Some(poses)
@@ -434,8 +438,7 @@ mod props {
             prop_assert!(poses[0].distance_m(&a) < 1e-6 && angle_diff(poses[0].yaw_rad, a.yaw_rad).abs() < 1e-6);
             let e = poses.last().unwrap();
             prop_assert!(e.distance_m(&b) < 1e-9 && angle_diff(e.yaw_rad, b.yaw_rad).abs() < 1e-9);
-            // the last sample may fall a hair short of the end: the step onto it is tiny
-            steps_keep_the_limits(&poses[..poses.len() - 1], r, dir)?;
+            steps_keep_the_limits(&poses, r, dir)?;
             let mo = motion_of(poses, dir, PathKind::Turn);
             prop_assert_eq!(mo.direction(), dir);
         }

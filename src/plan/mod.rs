@@ -7,8 +7,9 @@
 //! 2. [`headland`]: passes along the boundary and around obstacles, processed first;
 //! 3. [`angle`]: lane directions ranked by estimated mission time;
 //! 4. [`lanes`] and [`cells`]: bands, boustrophedon cells around obstacles, cell order;
-//! 5. [`maneuver`], [`execute`], [`access`]: turns and transits on allowed ground only, reversing
-//!    along processed lanes where that is quicker, access corridors to a detached safe area;
+//! 5. [`maneuver`], [`lattice`], [`execute`], [`access`]: turns and transits on allowed ground
+//!    only, reversing along processed lanes where that is quicker, shunts of forward and reverse
+//!    arcs for machines with a turn radius, access corridors to a detached safe area;
 //! 6. [`check`]: the footprint rule replayed over the finished plan, kinematic limits, residual;
 //! 7. [`gapfill`]: passes over a given unprocessed region ([`plan_gap_fill`]).
 //!
