@@ -64,6 +64,48 @@ pub struct Ekf {
     pub gnss_bias_tau_s: f64,
 }
 
+/// An unused entry of a [`JacobianRows`] row.
+const NONE: (usize, f64) = (0, 0.0);
+
+/// A motion Jacobian that is the identity except in a few rows, each with at most five non-zero
+/// entries `(column, value)` (the diagonal included).
+struct JacobianRows<const K: usize>([(usize, [(usize, f64); 5]); K]);
+
+impl<const K: usize> JacobianRows<K> {
+    /// F P Fᵀ, touching only the rows and columns that differ from the identity.
+    fn sandwich(&self, p: &StateMatrix) -> StateMatrix {
+        let mut fp = *p;
+        for (i, entries) in &self.0 {
+            let mut row = nalgebra::RowSVector::<f64, N>::zeros();
+            for &(j, f) in entries {
+                row += p.row(j) * f;
+            }
+            fp.set_row(*i, &row);
+        }
+        let mut fpf = fp;
+        for (i, entries) in &self.0 {
+            let mut col = StateVector::zeros();
+            for &(j, f) in entries {
+                col += fp.column(j) * f;
+            }
+            fpf.set_column(*i, &col);
+        }
+        fpf
+    }
+
+    #[cfg(test)]
+    fn dense(&self) -> StateMatrix {
+        let mut f = StateMatrix::identity();
+        for (i, entries) in &self.0 {
+            f[(*i, *i)] = 0.0;
+            for &(j, v) in entries {
+                f[(*i, j)] += v;
+            }
+        }
+        f
+    }
+}
+
 /// The result of testing a measurement against the prediction.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Innovation<const M: usize> {
@@ -133,21 +175,36 @@ impl Ekf {
         let w = x[idx::W];
         let yaw_mid = x[idx::YAW] + 0.5 * w * dt;
         let (s, c) = yaw_mid.sin_cos();
-        let mut f = StateMatrix::identity();
-        f[(idx::E, idx::YAW)] = (-v * s - u * c) * dt;
-        f[(idx::E, idx::V)] = c * dt;
-        f[(idx::E, idx::LATERAL)] = -s * dt;
-        f[(idx::E, idx::W)] = (-v * s - u * c) * 0.5 * dt * dt;
-        f[(idx::N, idx::YAW)] = (v * c - u * s) * dt;
-        f[(idx::N, idx::V)] = s * dt;
-        f[(idx::N, idx::LATERAL)] = c * dt;
-        f[(idx::N, idx::W)] = (v * c - u * s) * 0.5 * dt * dt;
         let phi_u = (-dt / q.lateral_skid_tau_s).exp();
-        f[(idx::LATERAL, idx::LATERAL)] = phi_u;
-        f[(idx::YAW, idx::W)] = dt;
         let phi = (-dt / self.gnss_bias_tau_s).exp();
-        f[(idx::GNSS_BIAS_E, idx::GNSS_BIAS_E)] = phi;
-        f[(idx::GNSS_BIAS_N, idx::GNSS_BIAS_N)] = phi;
+        let (de_dyaw, dn_dyaw) = ((-v * s - u * c) * dt, (v * c - u * s) * dt);
+        // The Jacobian F is the identity except in these rows (column, value).
+        let f = JacobianRows([
+            (
+                idx::E,
+                [
+                    (idx::E, 1.0),
+                    (idx::YAW, de_dyaw),
+                    (idx::V, c * dt),
+                    (idx::LATERAL, -s * dt),
+                    (idx::W, de_dyaw * 0.5 * dt),
+                ],
+            ),
+            (
+                idx::N,
+                [
+                    (idx::N, 1.0),
+                    (idx::YAW, dn_dyaw),
+                    (idx::V, s * dt),
+                    (idx::LATERAL, c * dt),
+                    (idx::W, dn_dyaw * 0.5 * dt),
+                ],
+            ),
+            (idx::YAW, [(idx::YAW, 1.0), (idx::W, dt), NONE, NONE, NONE]),
+            (idx::LATERAL, [(idx::LATERAL, phi_u), NONE, NONE, NONE, NONE]),
+            (idx::GNSS_BIAS_E, [(idx::GNSS_BIAS_E, phi), NONE, NONE, NONE, NONE]),
+            (idx::GNSS_BIAS_N, [(idx::GNSS_BIAS_N, phi), NONE, NONE, NONE, NONE]),
+        ]);
 
         x[idx::E] += (v * c - u * s) * dt;
         x[idx::N] += (v * s + u * c) * dt;
@@ -176,7 +233,7 @@ impl Ekf {
         qm[(idx::GNSS_BIAS_E, idx::GNSS_BIAS_E)] = qb;
         qm[(idx::GNSS_BIAS_N, idx::GNSS_BIAS_N)] = qb;
 
-        self.p = f * self.p * f.transpose() + qm;
+        self.p = f.sandwich(&self.p) + qm;
         self.p = 0.5 * (self.p + self.p.transpose());
     }
 
@@ -197,15 +254,19 @@ impl Ekf {
     }
 
     /// Apply a measurement whose innovation was computed by [`Ekf::innovation`] (Joseph form).
+    ///
+    /// The Joseph form (I − KH) P (I − KH)ᵀ + K R Kᵀ is expanded to P − K(HP) − (K(HP))ᵀ + K S Kᵀ
+    /// with S = HPHᵀ + R: the same matrix for any gain K, in O(N²·M) instead of O(N³).
     pub fn apply<const M: usize>(&mut self, m: &LinearMeasurement<M>, inn: &Innovation<M>) {
-        let Some(chol) = inn.s.cholesky() else { return };
+        let hp = m.jacobian * self.p;
+        let s = hp * m.jacobian.transpose() + m.r;
+        let Some(chol) = s.cholesky() else { return };
         // K = P Hᵀ S⁻¹  →  Kᵀ = S⁻¹ H P
-        let pht = self.p * m.jacobian.transpose();
-        let k = chol.solve(&pht.transpose()).transpose();
+        let k = chol.solve(&hp).transpose();
         self.x += k * inn.nu;
         self.x[idx::YAW] = wrap_angle_rad(self.x[idx::YAW]);
-        let i_kh = StateMatrix::identity() - k * m.jacobian;
-        self.p = i_kh * self.p * i_kh.transpose() + k * m.r * k.transpose();
+        let khp = k * hp;
+        self.p = self.p - khp - khp.transpose() + k * s * k.transpose();
         self.p = 0.5 * (self.p + self.p.transpose());
     }
 
@@ -368,6 +429,59 @@ mod tests {
         f.apply(&m, &inn);
         assert!((f.x[idx::E] - 0.5).abs() < 1e-9);
         assert!((f.p[(0, 0)] - 0.5).abs() < 1e-9);
+    }
+
+    fn random_spd(seed: u64) -> StateMatrix {
+        let mut r = seed;
+        let mut next = || {
+            r = r.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((r >> 11) as f64 / (1u64 << 53) as f64) - 0.5
+        };
+        let a = StateMatrix::from_fn(|_, _| next());
+        a * a.transpose() + StateMatrix::identity() * 0.1
+    }
+
+    #[test]
+    fn sparse_sandwich_equals_the_dense_product() {
+        let f = JacobianRows([
+            (
+                idx::E,
+                [
+                    (idx::E, 1.0),
+                    (idx::YAW, -0.3),
+                    (idx::V, 0.09),
+                    (idx::LATERAL, -0.04),
+                    (idx::W, -0.015),
+                ],
+            ),
+            (idx::YAW, [(idx::YAW, 1.0), (idx::W, 0.1), NONE, NONE, NONE]),
+            (idx::LATERAL, [(idx::LATERAL, 0.98), NONE, NONE, NONE, NONE]),
+        ]);
+        for seed in 0..20 {
+            let p = random_spd(seed);
+            let d = f.dense();
+            let err = (f.sandwich(&p) - d * p * d.transpose()).abs().max();
+            assert!(err < 1e-12, "seed {seed}: {err}");
+        }
+    }
+
+    #[test]
+    fn expanded_joseph_update_equals_the_textbook_form() {
+        for seed in 0..20 {
+            let mut f = ekf();
+            f.p = random_spd(seed);
+            f.x[idx::YAW] = 0.3 + 0.1 * seed as f64;
+            let m = position_measurement(&f.x, 1.0, -2.0, 0.8, 0.2, SMatrix::identity() * 0.05);
+            let inn = f.innovation(&m).unwrap();
+            let chol = inn.s.cholesky().unwrap();
+            let k = chol.solve(&(m.jacobian * f.p)).transpose();
+            let i_kh = StateMatrix::identity() - k * m.jacobian;
+            let joseph = i_kh * f.p * i_kh.transpose() + k * m.r * k.transpose();
+            let x = f.x + k * inn.nu;
+            f.apply(&m, &inn);
+            assert!((f.p - joseph).abs().max() < 1e-10, "seed {seed}");
+            assert!((f.x - x).abs().max() < 1e-12, "seed {seed}");
+        }
     }
 
     #[test]
