@@ -20,7 +20,6 @@ use super::pose::{angle_diff, Body, Pose};
 use super::rule::FootprintRule;
 use crate::machine::MachineProfile;
 use dubins_paths::f64::{DubinsPath, PosRot};
-use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
 
 /// Length of one expanded motion, metres (four curve samples: the groups the curve check hulls).
@@ -47,19 +46,7 @@ struct Node {
     parent: usize,
 }
 
-#[derive(PartialEq)]
-struct Open(f64, usize);
-impl Eq for Open {}
-impl PartialOrd for Open {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Open {
-    fn cmp(&self, o: &Self) -> Ordering {
-        o.0.total_cmp(&self.0)
-    }
-}
+use super::transit::Open;
 
 /// The poses of an arc of signed curvature `kappa` (1/m) driven `s` metres (negative: in
 /// reverse) from `p`, every [`CURVE_STEP_M`], `p` included.

@@ -19,15 +19,17 @@ const STEP_M: f64 = 1.0;
 /// Most nodes expanded before giving up.
 const MAX_EXPANSIONS: usize = 60_000;
 
+/// An entry of a search's open set: [`BinaryHeap`] pops the lowest cost first (the payload
+/// takes no part in the order). Shared by this grid search and [`super::lattice`].
 #[derive(PartialEq)]
-struct Open(f64, (i32, i32));
-impl Eq for Open {}
-impl PartialOrd for Open {
+pub(crate) struct Open<T>(pub f64, pub T);
+impl<T: PartialEq> Eq for Open<T> {}
+impl<T: PartialEq> PartialOrd for Open<T> {
     fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
         Some(self.cmp(o))
     }
 }
-impl Ord for Open {
+impl<T: PartialEq> Ord for Open<T> {
     fn cmp(&self, o: &Self) -> Ordering {
         o.0.total_cmp(&self.0)
     }
