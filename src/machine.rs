@@ -72,8 +72,21 @@ pub struct MachineProfile {
     pub rotor_rpm_target: f64,
     /// Lowest rotor speed at which ground counts as processed, rpm.
     pub rotor_rpm_min: f64,
-    /// Processing depth target, metres.
+    /// Processing depth target, metres (at most [`MachineProfile::depth_max_m`]).
     pub depth_target_m: f64,
+    /// Deepest the tool processes, reached at ground speeds up to
+    /// [`MachineProfile::full_depth_speed_mps`], metres (0.05–1.5; default 0.30, the domain
+    /// reference's model figure for light and medium flails; tillers mill deeper, e.g. 0.55 m
+    /// published for the Armtrac 400).
+    #[serde(default = "default_depth_max_m")]
+    pub depth_max_m: f64,
+    /// Ground speed up to which the tool reaches `depth_max_m`, m/s (0.01–2; default 0.139,
+    /// 0.5 km/h). Faster, the depth falls as `depth_max_m · full_depth_speed_mps / v` (domain
+    /// reference §7, an assumption): at `clearing_speed_mps` it must still reach `depth_target_m`,
+    /// or the implement interlock holds the machine at every lane start (the simulator refuses
+    /// such a profile with the figures).
+    #[serde(default = "default_full_depth_speed_mps")]
+    pub full_depth_speed_mps: f64,
     /// Longitudinal acceleration limit, m/s².
     pub max_accel_mps2: f64,
     /// Braking limit, m/s².
@@ -89,6 +102,14 @@ pub struct MachineProfile {
 
 fn default_pivot_centre_behind_m() -> f64 {
     0.05
+}
+
+fn default_depth_max_m() -> f64 {
+    0.30
+}
+
+fn default_full_depth_speed_mps() -> f64 {
+    0.139
 }
 
 fn invalid(path: &str, field: &'static str, value: impl std::fmt::Debug, why: impl Into<String>) -> MachineError {
@@ -150,6 +171,8 @@ impl MachineProfile {
         pos("rotor_rpm_target", self.rotor_rpm_target, 1.0, 5000.0)?;
         pos("rotor_rpm_min", self.rotor_rpm_min, 1.0, self.rotor_rpm_target)?;
         pos("depth_target_m", self.depth_target_m, 0.01, 1.5)?;
+        pos("depth_max_m", self.depth_max_m, 0.05, 1.5)?;
+        pos("full_depth_speed_mps", self.full_depth_speed_mps, 0.01, 2.0)?;
         pos("max_accel_mps2", self.max_accel_mps2, 0.01, 10.0)?;
         pos("max_decel_mps2", self.max_decel_mps2, 0.01, 10.0)?;
         pos("obstacle_clearance_m", self.obstacle_clearance_m, 0.0, 10.0)?;
@@ -204,6 +227,18 @@ impl MachineProfile {
                     ),
                 ));
             }
+        }
+
+        if self.depth_target_m > self.depth_max_m + 1e-9 {
+            return Err(invalid(
+                path,
+                "depth_target_m",
+                self.depth_target_m,
+                format!(
+                    "deeper than the tool reaches (depth_max_m {:.3} m, default 0.30 m): set depth_max_m to the tool's depth if it reaches deeper",
+                    self.depth_max_m
+                ),
+            ));
         }
 
         if self.footprint_m.len() < 3 {
@@ -404,6 +439,30 @@ mod tests {
         let e = edit(|p| p.transit_speed_mps = 4.0).unwrap_err().to_string();
         assert!(e.contains("transit_speed_mps") && e.contains("-3–3 m/s"), "{e}");
         edit(|p| p.rotor_rpm_target = 1200.0).unwrap();
+    }
+
+    /// The tool's depth model comes from the profile (defaults 0.30 m up to 0.139 m/s); a target
+    /// deeper than the tool reaches is refused naming both figures.
+    #[test]
+    fn depth_target_beyond_the_tool_is_refused() {
+        let p = MachineProfile::default_profile();
+        assert_eq!(
+            (p.depth_max_m, p.full_depth_speed_mps),
+            (0.30, 0.139),
+            "documented defaults"
+        );
+        let e = edit(|p| p.depth_target_m = 0.35).unwrap_err().to_string();
+        assert!(
+            e.contains("depth_target_m") && e.contains("0.35") && e.contains("depth_max_m 0.300 m"),
+            "{e}"
+        );
+        edit(|p| {
+            p.depth_target_m = 0.35;
+            p.depth_max_m = 0.4;
+        })
+        .unwrap();
+        let e = edit(|p| p.full_depth_speed_mps = 0.0).unwrap_err().to_string();
+        assert!(e.contains("full_depth_speed_mps"), "{e}");
     }
 
     #[test]

@@ -239,15 +239,22 @@ fn a_rotor_setpoint_beyond_the_dbc_is_refused_before_the_mission() {
     assert!(!out.exists(), "nothing written");
 }
 
+/// A tiller whose tool keeps only a flail's 0.30 m depth up to 0.139 m/s cannot reach its 0.30 m
+/// target at 0.22 m/s (the shipped large tiller could not, before the tool's depth came from the
+/// profile): the simulator refuses it with the figures; the planner still plans for it.
 #[test]
-fn the_large_tiller_is_refused_by_the_simulator_with_the_figures() {
+fn a_tool_too_shallow_for_its_speed_is_refused_by_the_simulator_with_the_figures() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("sim");
+    let yaml = std::fs::read_to_string(repo("machines/large_tiller.yaml")).unwrap();
+    assert!(yaml.contains("depth_max_m: 0.55"), "the shipped tiller's tool depth");
+    let shallow = dir.path().join("shallow_tiller.yaml");
+    std::fs::write(&shallow, yaml.replace("depth_max_m: 0.55", "depth_max_m: 0.30")).unwrap();
     let o = bin()
         .args(["sim", "--field"])
         .arg(repo("tests/data/sim_small.geojson"))
         .arg("--machine")
-        .arg(repo("machines/large_tiller.yaml"))
+        .arg(&shallow)
         .arg("--out")
         .arg(&out)
         .output()
@@ -259,6 +266,7 @@ fn the_large_tiller_is_refused_by_the_simulator_with_the_figures() {
         "0.190 m",
         "0.300 m",
         "lower clearing_speed_mps to 0.139 m/s",
+        "depth_max_m",
     ] {
         assert!(err.contains(w), "{w}: {err}");
     }
@@ -268,7 +276,7 @@ fn the_large_tiller_is_refused_by_the_simulator_with_the_figures() {
         .args(["plan", "--field"])
         .arg(repo("tests/data/sim_small.geojson"))
         .arg("--machine")
-        .arg(repo("machines/large_tiller.yaml"))
+        .arg(&shallow)
         .arg("--out")
         .arg(dir.path().join("p.geojson"))
         .output()

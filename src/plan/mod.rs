@@ -196,26 +196,7 @@ pub fn plan(field: &Field, m: &MachineProfile, cfg: &PlanConfig) -> Result<Plan,
     }
     let detached = site.safe_gap_m() > 0.05;
     let access = if detached { access::plan(&site, m) } else { None };
-    // Stage 3: lane angles.
-    let extra: Vec<f64> = access
-        .iter()
-        .map(|a| a.axis_rad + std::f64::consts::FRAC_PI_2)
-        .collect();
-    let ranked = angle::rank(&site, m, cfg.angle_step_deg, &extra);
-    // With safe ground all around, lanes turn outside and a headland only costs time.
-    let surrounded = site.safe_border_fraction() >= 0.98;
-    let mut jobs: Vec<(Strategy, f64)> = Vec::new();
-    for &s in &cfg.strategies {
-        match s {
-            Strategy::HeadlandFirst if surrounded => {}
-            Strategy::AccessSpine => {
-                if let Some(a) = &access {
-                    jobs.push((s, a.axis_rad + std::f64::consts::FRAC_PI_2));
-                }
-            }
-            _ => jobs.extend(ranked.iter().take(cfg.angles_planned).map(|a| (s, a.angle_rad))),
-        }
-    }
+    let jobs = jobs(&site, m, cfg, access.as_ref());
     // Plan the candidates on all cores; keep the cheapest.
     let plans: Vec<Plan> = std::thread::scope(|sc| {
         let handles: Vec<_> = jobs
@@ -235,6 +216,37 @@ pub fn plan(field: &Field, m: &MachineProfile, cfg: &PlanConfig) -> Result<Plan,
     // Stage 6: independent replay of the rule before anything is emitted.
     check::verify(&best, &site, m, cfg.footprint_margin_m).map_err(PlanError::CheckFailed)?;
     Ok(best)
+}
+
+/// Stage 3 and the candidates: the strategies to plan in full, each at its lane angle (the
+/// best-ranked angles; the access spine across its corridor). `access` is the corridor to a
+/// detached safe area, if there is one.
+pub fn jobs(
+    site: &Site,
+    m: &MachineProfile,
+    cfg: &PlanConfig,
+    access: Option<&access::Access>,
+) -> Vec<(Strategy, f64)> {
+    let extra: Vec<f64> = access
+        .iter()
+        .map(|a| a.axis_rad + std::f64::consts::FRAC_PI_2)
+        .collect();
+    let ranked = angle::rank(site, m, cfg.angle_step_deg, &extra);
+    // With safe ground all around, lanes turn outside and a headland only costs time.
+    let surrounded = site.safe_border_fraction() >= 0.98;
+    let mut jobs: Vec<(Strategy, f64)> = Vec::new();
+    for &s in &cfg.strategies {
+        match s {
+            Strategy::HeadlandFirst if surrounded => {}
+            Strategy::AccessSpine => {
+                if let Some(a) = access {
+                    jobs.push((s, a.axis_rad + std::f64::consts::FRAC_PI_2));
+                }
+            }
+            _ => jobs.extend(ranked.iter().take(cfg.angles_planned).map(|a| (s, a.angle_rad))),
+        }
+    }
+    jobs
 }
 
 /// The margin must fit between the footprint and the strip edges.

@@ -4,7 +4,9 @@
 //! `rundown_rpm_s` when the drive is off. Processing ground loads it: the steady speed falls by
 //! `load_rpm_per_m3s` per m³/s of soil processed (depth × speed × width). The depth frame moves
 //! at `depth_rate_mps` towards the demand while the rotor drive is on (lifted otherwise); the
-//! depth actually processed falls with speed, `d = d_max·min(1, v_ref/v)` (domain reference §7).
+//! depth actually processed falls with speed, `d = d_max·min(1, v_ref/v)` (domain reference §7),
+//! with `d_max` and `v_ref` the machine profile's `depth_max_m` and `full_depth_speed_mps`
+//! ([`ImplementParams::for_profile`]).
 //! Rotor circuit pressure rises with speed and load; a stall (overload or injected) stops the
 //! rotor with the pressure above the relief valve setting.
 
@@ -23,9 +25,10 @@ pub struct ImplementParams {
     pub stall_m3s: f64,
     /// Depth frame rate, m/s. Default 0.1.
     pub depth_rate_mps: f64,
-    /// Largest processing depth, m. Default 0.30.
+    /// Largest processing depth, m. Default 0.30; from the profile's `depth_max_m`.
     pub depth_max_m: f64,
-    /// Speed up to which the full depth is reached, m/s. Default 0.139 (0.5 km/h).
+    /// Speed up to which the full depth is reached, m/s. Default 0.139 (0.5 km/h); from the
+    /// profile's `full_depth_speed_mps`.
     pub depth_ref_speed_mps: f64,
     /// Pressure per rpm, bar. Default 0.2.
     pub pressure_bar_per_rpm: f64,
@@ -52,6 +55,16 @@ impl ImplementParams {
             stall_pressure_bar: 340.0,
         }
     }
+
+    /// The implement of machine `m`: its width and its tool's depth model (`depth_max_m`,
+    /// `full_depth_speed_mps`); the rotor's hydraulics are the defaults of [`Self::for_width`].
+    pub fn for_profile(m: &crate::machine::MachineProfile) -> Self {
+        Self {
+            depth_max_m: m.depth_max_m,
+            depth_ref_speed_mps: m.full_depth_speed_mps,
+            ..Self::for_width(m.working_width_m)
+        }
+    }
 }
 
 /// Refuse a profile the simulated implement cannot run: at the profile's clearing speed its tool
@@ -60,9 +73,9 @@ impl ImplementParams {
 /// machine at every lane start for ever; the message gives the figures and what would work.
 ///
 /// # Units
-/// Profile units (m, m/s, rpm); the model's parameters are [`ImplementParams::for_width`].
+/// Profile units (m, m/s, rpm); the model's parameters are [`ImplementParams::for_profile`].
 pub fn check_profile(m: &crate::machine::MachineProfile) -> Result<(), String> {
-    let p = ImplementParams::for_width(m.working_width_m);
+    let p = ImplementParams::for_profile(m);
     let i = Implement::new(p.clone());
     let v = m.clearing_speed_mps;
     let reach_m = i.depth_at_speed(v, m.depth_target_m);
@@ -72,18 +85,19 @@ pub fn check_profile(m: &crate::machine::MachineProfile) -> Result<(), String> {
         let v_ok = p.depth_ref_speed_mps * p.depth_max_m / m.depth_target_m.max(1e-9);
         let hint = if m.depth_target_m > p.depth_max_m {
             format!(
-                "the simulated tool reaches at most {:.2} m at any speed: lower depth_target_m to {:.2} m or less",
+                "the tool reaches at most {:.2} m at any speed (depth_max_m): lower depth_target_m to {:.2} m or less",
                 p.depth_max_m, p.depth_max_m
             )
         } else {
             format!(
-                "lower clearing_speed_mps to {:.3} m/s or less, or depth_target_m to {:.2} m or less",
+                "lower clearing_speed_mps to {:.3} m/s or less, or depth_target_m to {:.2} m or less \
+                 (or, if the tool reaches deeper or keeps its depth faster, set depth_max_m / full_depth_speed_mps)",
                 v_ok, reach_m
             )
         };
         return Err(format!(
             "machine {name:?}: at its clearing speed {v:.2} m/s the simulated {} reaches only {reach_m:.3} m deep \
-             (full depth {:.2} m up to {:.3} m/s, d = d_max·v_ref/v above), but the profile asks depth_target_m {:.3} m: \
+             (full depth {:.2} m up to {:.3} m/s: depth_max_m, full_depth_speed_mps; d = d_max·v_ref/v above), but the profile asks depth_target_m {:.3} m: \
              the implement interlock would hold the machine at every lane start; {hint}",
             format!("{:?}", m.implement).to_lowercase(),
             p.depth_max_m,
@@ -269,27 +283,48 @@ mod tests {
         check_profile(&MachineProfile::default_profile()).unwrap();
         let tiller =
             MachineProfile::from_yaml(include_str!("../../machines/large_tiller.yaml"), "large_tiller.yaml").unwrap();
-        let e = check_profile(&tiller).unwrap_err();
+        // the shipped tiller mills to 0.55 m: at 0.22 m/s it still reaches 0.55 · 0.139 / 0.22 = 0.348 m
+        check_profile(&tiller).unwrap();
+        let i = Implement::new(ImplementParams::for_profile(&tiller));
+        assert!((i.depth_at_speed(0.22, 1.0) - 0.55 * 0.139 / 0.22).abs() < 1e-9);
+        // the same machine with a flail's 0.30 m tool cannot keep 0.30 m at 0.22 m/s
+        let shallow = MachineProfile {
+            depth_max_m: 0.30,
+            ..tiller.clone()
+        };
+        let e = check_profile(&shallow).unwrap_err();
         // 0.30 m · 0.139 / 0.22 = 0.190 m
-        for figure in ["0.22 m/s", "0.190 m", "depth_target_m 0.300 m", "0.139 m/s"] {
+        for figure in [
+            "0.22 m/s",
+            "0.190 m",
+            "depth_target_m 0.300 m",
+            "0.139 m/s",
+            "depth_max_m",
+        ] {
             assert!(e.contains(figure), "{figure}: {e}");
         }
         let slow = MachineProfile {
             clearing_speed_mps: 0.13,
-            ..tiller.clone()
+            ..shallow.clone()
         };
         check_profile(&slow).unwrap();
+        // the tool keeps its full depth faster: the profile's full_depth_speed_mps is used
+        let fast_tool = MachineProfile {
+            full_depth_speed_mps: 0.22,
+            ..shallow.clone()
+        };
+        check_profile(&fast_tool).unwrap();
         let deep = MachineProfile {
             depth_target_m: 0.4,
             clearing_speed_mps: 0.05,
-            ..tiller.clone()
+            ..shallow.clone()
         };
         assert!(check_profile(&deep).unwrap_err().contains("at most 0.30 m"));
         let weak = MachineProfile {
             rotor_rpm_target: 380.0,
             rotor_rpm_min: 370.0,
             clearing_speed_mps: 0.13,
-            ..tiller
+            ..shallow
         };
         assert!(check_profile(&weak).unwrap_err().contains("rotor_rpm_min 370 rpm"));
     }

@@ -43,7 +43,7 @@ impl SimConfig {
         Self {
             scenario,
             vehicle: VehicleParams::for_machine(m),
-            implement: ImplementParams::for_width(m.working_width_m),
+            implement: ImplementParams::for_profile(m),
             gnss: GnssParams::default(),
             imu: ImuParams::default(),
             sensors: true,
